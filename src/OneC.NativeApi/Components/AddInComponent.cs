@@ -173,12 +173,12 @@ public abstract unsafe class AddInComponent : IDisposable
     /// <summary>The platform said Done: stop every background activity; the platform object is gone after this.</summary>
     internal void Done()
     {
-        Stop();
+        ReleaseResources();
         Platform?.Disconnect();
     }
 
-    /// <summary>Stops all background work of the object. Must not throw and must be safe to call twice.</summary>
-    protected abstract void Stop();
+    /// <summary>Ends all background work of the object and frees what it holds. Must not throw; may be called twice.</summary>
+    protected abstract void ReleaseResources();
 
     public void Dispose()
     {
@@ -188,7 +188,7 @@ public abstract unsafe class AddInComponent : IDisposable
         }
 
         _disposed = true;
-        Stop();
+        ReleaseResources();
         Platform?.Disconnect();
         GC.SuppressFinalize(this);
     }

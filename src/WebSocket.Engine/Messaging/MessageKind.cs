@@ -1,0 +1,7 @@
+namespace WebSocketAddIn.Engine.Messaging;
+
+public enum MessageKind
+{
+    Text,
+    Binary,
+}

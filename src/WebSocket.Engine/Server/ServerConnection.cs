@@ -1,0 +1,389 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Net.WebSockets;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketAddIn.Engine.Messaging;
+
+namespace WebSocketAddIn.Engine.Server;
+
+/// <summary>
+/// One accepted WebSocket client: a receive loop that hands whole messages to the server's inbound
+/// queue, and an outgoing queue drained by a pooled work item while there is something to send
+/// (no thread or task is parked per idle connection). Reading pauses while too many of this
+/// client's messages wait for 1C, or too many replies wait to be sent: a fast client is slowed
+/// down, never cut off; only one that stops reading altogether is disconnected (1008).
+/// </summary>
+public sealed class ServerConnection
+{
+    private const int ReceiveChunk = 4096;
+
+    private readonly WebSocket _socket;
+    private readonly ServerLimits _limits;
+    private readonly Func<InboundMessage, bool> _deliver;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _gate = new();
+    private readonly Queue<OutgoingFrame> _outgoing = new();
+    private long _outgoingBytes;
+    private bool _sending;
+    private bool _closeQueued;
+    private bool _finished;
+    private int _pendingMessages;
+    private long _pendingBytes;
+    private TaskCompletionSource? _readingResumed;
+
+    internal ServerConnection(long id, string remoteAddress, WebSocket socket, ServerLimits limits, Func<InboundMessage, bool> deliver)
+    {
+        Id = id;
+        RemoteAddress = remoteAddress;
+        _socket = socket;
+        _limits = limits;
+        _deliver = deliver;
+    }
+
+    public long Id { get; }
+
+    /// <summary>"127.0.0.1:50312" or "[::1]:50313".</summary>
+    public string RemoteAddress { get; }
+
+    /// <summary>Open from the user's point of view: not closed, closing or gone.</summary>
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_closeQueued && !_finished;
+            }
+        }
+    }
+
+    /// <summary>Queues a message; false when the connection is closing or gone (the payload is returned either way on failure).</summary>
+    public bool Send(MessageKind kind, Payload payload)
+    {
+        bool startDrain;
+        lock (_gate)
+        {
+            if (_closeQueued || _finished)
+            {
+                payload.Return();
+                return false;
+            }
+
+            if (_outgoingBytes + payload.Length > _limits.MaxOutgoingBytesPerConnection)
+            {
+                payload.Return();
+                DropQueuedLocked();
+                QueueCloseLocked(WebSocketCloseStatus.PolicyViolation, "Client is not reading");
+                startDrain = !_sending;
+                _sending = true;
+            }
+            else
+            {
+                _outgoing.Enqueue(new OutgoingFrame(kind, payload));
+                _outgoingBytes += payload.Length;
+                startDrain = !_sending;
+                _sending = true;
+                if (!startDrain)
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (startDrain)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.DrainAsync(), this, preferLocal: false);
+        }
+
+        return !_closeQueued;
+    }
+
+    /// <summary>Closes after what is already queued has been sent; false if it was already closing or gone.</summary>
+    public bool Close(WebSocketCloseStatus status, string reason)
+    {
+        bool startDrain;
+        lock (_gate)
+        {
+            if (_closeQueued || _finished)
+            {
+                return false;
+            }
+
+            QueueCloseLocked(status, reason);
+            startDrain = !_sending;
+            _sending = true;
+        }
+
+        if (startDrain)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.DrainAsync(), this, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Drops the connection at once, without a closing handshake.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+
+        _socket.Abort();
+    }
+
+    /// <summary>1C took one of this client's messages: reading may resume.</summary>
+    internal void OnMessageTaken(int length)
+    {
+        lock (_gate)
+        {
+            _pendingMessages--;
+            _pendingBytes -= length;
+            ResumeReadingIfBelowLimitsLocked();
+        }
+    }
+
+    /// <summary>Receives until the client closes or the connection breaks; completes when the connection is over.</summary>
+    internal async Task RunAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (ReadingGate() is { } paused)
+                {
+                    await paused.ConfigureAwait(false);
+                }
+
+                if (length == buffer.Length)
+                {
+                    if (length >= _limits.MaxMessageBytes)
+                    {
+                        Close(WebSocketCloseStatus.MessageTooBig, "Message too big");
+                        await DrainRemainingInputAsync(buffer).ConfigureAwait(false);
+                        return;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _abort.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await AnswerCloseAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                length += result.Count;
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                Payload payload;
+                if (buffer.Length > ReceiveChunk)
+                {
+                    // A large message keeps the array it grew into; the loop starts a fresh small one.
+                    payload = Payload.FromRented(buffer, length);
+                    buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+                }
+                else
+                {
+                    payload = Payload.CopyOf(buffer.AsSpan(0, length));
+                }
+
+                var kind = result.MessageType == WebSocketMessageType.Text ? MessageKind.Text : MessageKind.Binary;
+                lock (_gate)
+                {
+                    _pendingMessages++;
+                    _pendingBytes += length;
+                }
+
+                length = 0;
+                if (!_deliver(new InboundMessage(this, kind, payload)))
+                {
+                    payload.Return();
+                    return;
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException)
+        {
+            // The client went away or we aborted it: the connection is simply over.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            Finish();
+        }
+    }
+
+    /// <summary>The client started the closing handshake: answer it once what we had queued is out, or at once if nothing is.</summary>
+    private async Task AnswerCloseAsync()
+    {
+        if (_socket.State == WebSocketState.CloseReceived)
+        {
+            var status = _socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
+            lock (_gate)
+            {
+                if (_closeQueued)
+                {
+                    return;
+                }
+            }
+
+            Close(status, string.Empty);
+            using var timeout = new CancellationTokenSource(_limits.CloseTimeout);
+            while (_socket.State == WebSocketState.CloseReceived && !timeout.IsCancellationRequested)
+            {
+                await Task.Delay(5, timeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>After we decided to close for a too-big message, read and discard until the client's close arrives or time runs out.</summary>
+    private async Task DrainRemainingInputAsync(byte[] scratch)
+    {
+        try
+        {
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(scratch.AsMemory(), _abort.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException)
+        {
+            // Over either way.
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                OutgoingFrame frame;
+                lock (_gate)
+                {
+                    if (!_outgoing.TryDequeue(out frame))
+                    {
+                        _sending = false;
+                        return;
+                    }
+
+                    _outgoingBytes -= frame.Payload.Length;
+                    ResumeReadingIfBelowLimitsLocked();
+                }
+
+                if (frame.IsClose)
+                {
+                    _abort.CancelAfter(_limits.CloseTimeout);
+                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(frame.CloseStatus!.Value, frame.CloseReason, _abort.Token).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                try
+                {
+                    var type = frame.Kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+                    await _socket.SendAsync(frame.Payload.Memory, type, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    frame.Payload.Return();
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection broke while sending: it is over; what was queued is dropped.
+            Abort();
+            lock (_gate)
+            {
+                DropQueuedLocked();
+                _sending = false;
+            }
+        }
+    }
+
+    private Task? ReadingGate()
+    {
+        lock (_gate)
+        {
+            if (_pendingMessages < _limits.MaxPendingMessagesPerConnection
+                && _pendingBytes < _limits.MaxPendingBytesPerConnection
+                && _outgoingBytes < _limits.MaxOutgoingBytesPerConnection / 2)
+            {
+                return null;
+            }
+
+            _readingResumed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _readingResumed.Task;
+        }
+    }
+
+    private void ResumeReadingIfBelowLimitsLocked()
+    {
+        if (_readingResumed is not null
+            && _pendingMessages <= _limits.MaxPendingMessagesPerConnection / 2
+            && _pendingBytes <= _limits.MaxPendingBytesPerConnection / 2
+            && _outgoingBytes <= _limits.MaxOutgoingBytesPerConnection / 4)
+        {
+            _readingResumed.TrySetResult();
+            _readingResumed = null;
+        }
+    }
+
+    private void QueueCloseLocked(WebSocketCloseStatus status, string reason)
+    {
+        _closeQueued = true;
+        _outgoing.Enqueue(OutgoingFrame.Close(status, reason));
+    }
+
+    private void DropQueuedLocked()
+    {
+        while (_outgoing.TryDequeue(out var frame))
+        {
+            frame.Payload.Return();
+        }
+
+        _outgoingBytes = 0;
+    }
+
+    private void Finish()
+    {
+        lock (_gate)
+        {
+            _finished = true;
+            _readingResumed?.TrySetResult();
+            _readingResumed = null;
+            if (!_sending)
+            {
+                DropQueuedLocked();
+            }
+        }
+
+        Abort();
+        _socket.Dispose();
+    }
+}

@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WebSocketAddIn.Engine.Messaging;
+using WebSocketAddIn.Engine.Tls;
+
+namespace WebSocketAddIn.Engine.Server;
+
+/// <summary>
+/// A WebSocket server on Kestrel, in-process. Accepted connections feed one inbound queue that 1C
+/// code polls; each connection has its own outgoing queue. Start and Stop may be repeated; ids go
+/// on counting across them, so an id never names two connections while the object lives.
+/// </summary>
+public sealed class WebSocketServer : IDisposable
+{
+    private readonly Lock _lifecycle = new();
+    private readonly InboundQueue<InboundMessage> _inbound = new();
+    private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
+    private readonly Lock _connectionsGate = new();
+    private long _lastId;
+    private WebApplication? _app;
+    private ServerSettings? _settings;
+    private bool _accepting;
+
+    public WebSocketServer() => _inbound.Complete();
+
+    /// <summary>The interface as the user gave it ("0.0.0.0" for every interface), "" when stopped.</summary>
+    public string Interface { get; private set; } = string.Empty;
+
+    /// <summary>The bound port (the real one when started with 0), 0 when stopped.</summary>
+    public int Port { get; private set; }
+
+    public bool IsRunning => _app is not null;
+
+    public bool IsSecure => _settings?.Certificate is not null;
+
+    public void Start(ServerSettings settings)
+    {
+        lock (_lifecycle)
+        {
+            if (_app is not null)
+            {
+                throw new ServerStartException(StartFailure.AlreadyRunning, $"{Interface}:{Port}");
+            }
+
+            var endpoints = ResolveInterface(settings.Interface);
+            var app = Build(settings, endpoints);
+            try
+            {
+                _settings = settings;
+                _accepting = true;
+                _inbound.Reopen();
+                app.StartAsync().GetAwaiter().GetResult();
+            }
+            catch (Exception error)
+            {
+                _accepting = false;
+                _inbound.Complete();
+                _settings = null;
+                DisposeApp(app);
+                throw TranslateBindError(error, settings.Port);
+            }
+
+            _app = app;
+            Port = BoundPort(app);
+            Interface = settings.Interface.Length == 0 ? "0.0.0.0" : settings.Interface;
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting, releases the port at once, closes every connection with 1001 and drops
+    /// those that do not answer within the close timeout. Messages already received stay queued.
+    /// </summary>
+    public void Stop()
+    {
+        lock (_lifecycle)
+        {
+            var app = _app;
+            if (app is null)
+            {
+                return;
+            }
+
+            List<ServerConnection> open;
+            lock (_connectionsGate)
+            {
+                _accepting = false;
+                open = [.. _connections.Values];
+            }
+
+            foreach (var connection in open)
+            {
+                connection.Close(WebSocketCloseStatus.EndpointUnavailable, "Server stopping");
+            }
+
+            _inbound.Complete();
+            var closeTimeout = _settings?.Limits.CloseTimeout ?? TimeSpan.FromSeconds(2);
+            using (var graceful = new CancellationTokenSource(closeTimeout))
+            {
+                try
+                {
+                    // Kestrel unbinds the listeners first, then waits for the connections until the token fires.
+                    app.StopAsync(graceful.Token).GetAwaiter().GetResult();
+                }
+                catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException)
+                {
+                    // Stopping is best effort past this point: whatever is left is aborted below.
+                }
+            }
+
+            foreach (var connection in _connections.Values)
+            {
+                connection.Abort();
+            }
+
+            DisposeApp(app);
+            _settings?.Certificate?.Dispose();
+            _settings = null;
+            _app = null;
+            Port = 0;
+            Interface = string.Empty;
+        }
+    }
+
+    /// <summary>Queues a message for a client; false when there is no such open connection.</summary>
+    public bool Send(long connectionId, MessageKind kind, Payload payload)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            return connection.Send(kind, payload);
+        }
+
+        payload.Return();
+        return false;
+    }
+
+    /// <summary>Takes the next message; waits up to <paramref name="timeout"/> ms (Timeout.Infinite: until one comes or the server stops).</summary>
+    public bool TryReceive(int timeout, out InboundMessage message)
+    {
+        if (!_inbound.TryTake(timeout, out message))
+        {
+            return false;
+        }
+
+        message.Connection.OnMessageTaken(message.Payload.Length);
+        return true;
+    }
+
+    /// <summary>Closes a connection with 1000 after what was queued for it; true if it was open.</summary>
+    public bool Disconnect(long connectionId) =>
+        _connections.TryGetValue(connectionId, out var connection) && connection.Close(WebSocketCloseStatus.NormalClosure, string.Empty);
+
+    public bool IsConnected(long connectionId) => _connections.TryGetValue(connectionId, out var connection) && connection.IsOpen;
+
+    /// <summary>Open connections in id order.</summary>
+    public IReadOnlyList<ServerConnection> OpenConnections() =>
+        [.. _connections.Values.Where(c => c.IsOpen).OrderBy(c => c.Id)];
+
+    public void Dispose()
+    {
+        Stop();
+        foreach (var message in _inbound.Drain())
+        {
+            message.Payload.Return();
+        }
+    }
+
+    private WebApplication Build(ServerSettings settings, IPEndPoint[]? endpoints)
+    {
+        // No configuration sources, no logging providers, no console lifetime: nothing of the 1C
+        // process (its working folder, environment, signals, console) is touched by the server.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.UseKestrelCore();
+        if (settings.Certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = settings.Limits.MaxConnections;
+            void Configure(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (settings.Certificate is { } certificate)
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = certificate.Leaf,
+                        ServerCertificateChain = certificate.Chain,
+                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    });
+                }
+            }
+
+            if (endpoints is null)
+            {
+                kestrel.ListenAnyIP(settings.Port, Configure);
+            }
+            else if (IsLocalhost(settings.Interface) && settings.Port != 0)
+            {
+                // Both loopbacks, as "localhost" means; Kestrel tolerates one of them missing.
+                // With port 0 only IPv4 is bound: two sockets could not share one dynamic port.
+                kestrel.ListenLocalhost(settings.Port, Configure);
+            }
+            else
+            {
+                foreach (var endpoint in endpoints)
+                {
+                    kestrel.Listen(new IPEndPoint(endpoint.Address, settings.Port), Configure);
+                }
+            }
+        });
+
+        var app = builder.Build();
+        var webSocketOptions = new WebSocketOptions
+        {
+            KeepAliveInterval = settings.Limits.KeepAliveInterval,
+            KeepAliveTimeout = settings.Limits.KeepAliveTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : settings.Limits.KeepAliveTimeout,
+        };
+        foreach (var origin in settings.Limits.AllowedOrigins)
+        {
+            webSocketOptions.AllowedOrigins.Add(origin);
+        }
+
+        app.UseWebSockets(webSocketOptions);
+        app.Run(context => AcceptAsync(context, settings.Limits));
+        return app;
+    }
+
+    private async Task AcceptAsync(HttpContext context, ServerLimits limits)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            // A plain HTTP request (a browser opening the address, a health check): say what this is.
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            context.Response.Headers.Upgrade = "websocket";
+            await context.Response.WriteAsync("This is a WebSocket server.\n").ConfigureAwait(false);
+            return;
+        }
+
+        if (_connections.Count >= limits.MaxConnections || !_accepting)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        var address = EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
+        ServerConnection connection;
+        lock (_connectionsGate)
+        {
+            if (!_accepting)
+            {
+                socket.Abort();
+                socket.Dispose();
+                return;
+            }
+
+            connection = new ServerConnection(Interlocked.Increment(ref _lastId), address, socket, limits, _inbound.Add);
+            _connections[connection.Id] = connection;
+        }
+
+        try
+        {
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Id, out _);
+        }
+    }
+
+    /// <summary>Null for "" (every interface, IPv6 and IPv4); otherwise the addresses to bind.</summary>
+    private static IPEndPoint[]? ResolveInterface(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (IsLocalhost(text))
+        {
+            return [new IPEndPoint(IPAddress.Loopback, 0)];
+        }
+
+        var trimmed = text.StartsWith('[') && text.EndsWith(']') ? text[1..^1] : text;
+        if (!IPAddress.TryParse(trimmed, out var address) || !LooksLikeAddress(trimmed))
+        {
+            throw new ServerStartException(StartFailure.InvalidAddress, text);
+        }
+
+        return [new IPEndPoint(address, 0)];
+    }
+
+    private static bool IsLocalhost(string text) => string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>IPAddress.TryParse also takes "1" or "10.1" (as 0.0.0.1, 10.0.0.1); a user who wrote those meant something else.</summary>
+    private static bool LooksLikeAddress(string text) => text.Contains(':') || text.Count(c => c == '.') == 3;
+
+    private static Exception TranslateBindError(Exception error, int port)
+    {
+        for (var cause = error; cause is not null; cause = cause.InnerException)
+        {
+            switch (cause)
+            {
+                case AddressInUseException:
+                case SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }:
+                    return new ServerStartException(StartFailure.PortInUse, port.ToString(System.Globalization.CultureInfo.InvariantCulture), error);
+                case SocketException { SocketErrorCode: SocketError.AddressNotAvailable }:
+                    return new ServerStartException(StartFailure.AddressNotAvailable, cause.Message, error);
+                case SocketException { SocketErrorCode: SocketError.AccessDenied }:
+                    return new ServerStartException(StartFailure.PermissionDenied, cause.Message, error);
+            }
+        }
+
+        return new ServerStartException(StartFailure.BindFailed, error.Message, error);
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault();
+        return first is null ? 0 : new Uri(first.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
+    }
+
+    private static void DisposeApp(WebApplication app)
+    {
+        try
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // Disposal after a failed start or a stop: nothing more to release.
+        }
+    }
+}
