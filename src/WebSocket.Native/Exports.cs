@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OneC.NativeApi.Components;
 using OneC.NativeApi.Native;
+using WebSocketAddIn.Components.Client;
 using WebSocketAddIn.Components.Server;
 
 namespace WebSocketAddIn.Native;
@@ -17,6 +18,7 @@ public static unsafe class Exports
     private static readonly (string ClassName, Func<AddInComponent> Create)[] Classes =
     [
         (ServerComponent.ClassName, static () => new ServerComponent()),
+        (ClientComponent.ClassName, static () => new ClientComponent()),
     ];
 
     // A native library has no Main: the module initializer is the one place that runs before the

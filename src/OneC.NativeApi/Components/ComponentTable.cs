@@ -19,8 +19,8 @@ public sealed class ComponentTable
         ClassName = className;
         Methods = [.. methods, ErrorDescriptionMethod];
         Properties = [.. properties];
-        _methodsByName = IndexByName(Methods.Select(m => (m.EnglishName, m.RussianName))).GetAlternateLookup<ReadOnlySpan<char>>();
-        _propertiesByName = IndexByName(Properties.Select(p => (p.EnglishName, p.RussianName))).GetAlternateLookup<ReadOnlySpan<char>>();
+        _methodsByName = IndexByName(Methods.Select(m => (IReadOnlyList<string>)[m.EnglishName, m.RussianName, .. m.ExtraNames])).GetAlternateLookup<ReadOnlySpan<char>>();
+        _propertiesByName = IndexByName(Properties.Select(p => (IReadOnlyList<string>)[p.EnglishName, p.RussianName])).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public string ClassName { get; }
@@ -38,15 +38,18 @@ public sealed class ComponentTable
 
     public static string NameByAlias(string english, string russian, int alias) => alias == 1 ? russian : english;
 
-    private static Dictionary<string, int> IndexByName(IEnumerable<(string English, string Russian)> names)
+    private static Dictionary<string, int> IndexByName(IEnumerable<IReadOnlyList<string>> namesOfEach)
     {
         var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var position = 0;
-        foreach (var (english, russian) in names)
+        foreach (var names in namesOfEach)
         {
-            // A duplicate name is a bug in a table: fail at start-up, not at a user's call.
-            index.Add(english, position);
-            index.Add(russian, position);
+            foreach (var name in names)
+            {
+                // A duplicate name is a bug in a table: fail at start-up, not at a user's call.
+                index.Add(name, position);
+            }
+
             position++;
         }
 

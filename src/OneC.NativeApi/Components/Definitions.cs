@@ -28,6 +28,9 @@ public sealed record MethodDefinition(
     IReadOnlyList<ParameterDefinition> Parameters,
     MethodHandler Handler)
 {
+    /// <summary>More names 1C code may call the method by (found by FindMethod, never listed by GetMethodName).</summary>
+    public IReadOnlyList<string> ExtraNames { get; init; } = [];
+
     /// <summary>Parameters that must be given: those before the first one with a default.</summary>
     public int RequiredParameterCount
     {
@@ -65,6 +68,8 @@ public static class Declare
     public static MethodDefinition Procedure<TComponent>(string english, string russian, MethodHandler<TComponent> handler, params ParameterDefinition[] parameters)
         where TComponent : AddInComponent =>
         new(english, russian, false, parameters, (AddInComponent component, ref MethodCall call) => handler((TComponent)component, ref call));
+
+    public static MethodDefinition AlsoNamed(this MethodDefinition method, params string[] names) => method with { ExtraNames = names };
 
     public static ParameterDefinition Parameter(string english, string russian, ValueKind kind) => new(english, russian, kind);
 

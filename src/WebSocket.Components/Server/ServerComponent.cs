@@ -1,11 +1,6 @@
-using System;
-using System.Buffers;
 using System.Linq;
-using System.Text;
-using System.Threading;
 using OneC.NativeApi.Components;
-using OneC.NativeApi.Interop;
-using WebSocketAddIn.Engine.Messaging;
+using WebSocketAddIn.Components.Common;
 using WebSocketAddIn.Engine.Server;
 using WebSocketAddIn.Engine.Tls;
 using static OneC.NativeApi.Components.Declare;
@@ -98,7 +93,7 @@ public sealed class ServerComponent : AddInComponent
     {
         var clientId = call.GetInteger(0);
         var body = call.GetStringOrBinary(1);
-        var (kind, payload) = ToPayload(body);
+        var (kind, payload) = MessageBodies.FromVariant(body);
         if (_server.Send(clientId, kind, payload))
         {
             call.ReturnBoolean(true);
@@ -112,14 +107,7 @@ public sealed class ServerComponent : AddInComponent
 
     private void Receive(ref MethodCall call)
     {
-        var timeout = call.GetInteger(0);
-        if (timeout < 0)
-        {
-            throw new AddInException(ServerMessages.TimeoutNegative(timeout));
-        }
-
-        var wait = timeout == 0 ? Timeout.Infinite : (int)Math.Min(timeout, int.MaxValue - 1);
-        if (!_server.TryReceive(wait, out var message))
+        if (!_server.TryReceive(MessageBodies.ToWait(call.GetInteger(0)), out var message))
         {
             call.SetNumber(1, 0);
             call.SetString(2, string.Empty);
@@ -127,41 +115,11 @@ public sealed class ServerComponent : AddInComponent
             return;
         }
 
-        try
-        {
-            call.SetNumber(1, message.ConnectionId);
-            if (message.Kind == MessageKind.Text)
-            {
-                call.SetStringFromUtf8(2, message.Payload.Span);
-            }
-            else
-            {
-                call.SetBinary(2, message.Payload.Span);
-            }
-        }
-        finally
-        {
-            message.Payload.Return();
-        }
-
+        call.SetNumber(1, message.ConnectionId);
+        MessageBodies.WriteTo(ref call, 2, message.Kind, message.Payload);
         call.ReturnBoolean(true);
     }
 
     private string ConnectionsText() =>
         string.Join('|', _server.OpenConnections().Select(c => $"{c.Id}:{c.RemoteAddress}"));
-
-    /// <summary>Строка becomes a UTF-8 text frame, ДвоичныеДанные a binary one; the body is copied out of 1C's memory into a pooled buffer.</summary>
-    internal static (MessageKind Kind, Payload Payload) ToPayload(Variant body)
-    {
-        if (body.Type == VariantType.Blob)
-        {
-            return (MessageKind.Binary, Payload.CopyOf(body.AsBytes()));
-        }
-
-        var chars = body.AsChars();
-        var length = Encoding.UTF8.GetByteCount(chars);
-        var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        var written = Encoding.UTF8.GetBytes(chars, array);
-        return (MessageKind.Text, Payload.FromRented(array, written));
-    }
 }

@@ -11,10 +11,6 @@ internal static class ServerMessages
         $"Порт должен быть числом от 0 до 65535, передано {port}",
         $"Port must be a number from 0 to 65535, got {port}");
 
-    public static LocalizedText TimeoutNegative(long timeout) => new(
-        $"Таймаут не может быть отрицательным, передано {timeout}",
-        $"Timeout cannot be negative, got {timeout}");
-
     public static LocalizedText ClientNotConnected(long id) => new(
         $"Клиент {id} не подключен",
         $"Client {id} is not connected");

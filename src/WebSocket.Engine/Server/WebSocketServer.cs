@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Messaging;
 using WebSocketAddIn.Engine.Tls;
 
@@ -32,7 +33,7 @@ public sealed class WebSocketServer : IDisposable
 {
     private readonly Lock _lifecycle = new();
     private readonly InboundQueue<InboundMessage> _inbound = new();
-    private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
+    private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private readonly Lock _connectionsGate = new();
     private long _lastId;
     private WebApplication? _app;
@@ -98,7 +99,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            List<ServerConnection> open;
+            List<WebSocketConnection> open;
             lock (_connectionsGate)
             {
                 _accepting = false;
@@ -170,7 +171,7 @@ public sealed class WebSocketServer : IDisposable
     public bool IsConnected(long connectionId) => _connections.TryGetValue(connectionId, out var connection) && connection.IsOpen;
 
     /// <summary>Open connections in id order.</summary>
-    public IReadOnlyList<ServerConnection> OpenConnections() =>
+    public IReadOnlyList<WebSocketConnection> OpenConnections() =>
         [.. _connections.Values.Where(c => c.IsOpen).OrderBy(c => c.Id)];
 
     public void Dispose()
@@ -247,7 +248,7 @@ public sealed class WebSocketServer : IDisposable
         return app;
     }
 
-    private async Task AcceptAsync(HttpContext context, ServerLimits limits)
+    private async Task AcceptAsync(HttpContext context, ConnectionLimits limits)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -266,7 +267,7 @@ public sealed class WebSocketServer : IDisposable
 
         var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         var address = EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
-        ServerConnection connection;
+        WebSocketConnection connection;
         lock (_connectionsGate)
         {
             if (!_accepting)
@@ -276,7 +277,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new ServerConnection(Interlocked.Increment(ref _lastId), address, socket, limits, _inbound.Add);
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), address, socket, limits, _inbound.Add);
             _connections[connection.Id] = connection;
         }
 

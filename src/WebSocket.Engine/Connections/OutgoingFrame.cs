@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using WebSocketAddIn.Engine.Messaging;
 
-namespace WebSocketAddIn.Engine.Server;
+namespace WebSocketAddIn.Engine.Connections;
 
 /// <summary>One entry of a connection's outgoing queue: a message, or the close that ends the queue.</summary>
 internal readonly record struct OutgoingFrame(MessageKind Kind, Payload Payload, WebSocketCloseStatus? CloseStatus = null, string CloseReason = "")

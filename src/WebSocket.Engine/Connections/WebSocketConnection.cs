@@ -6,22 +6,24 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketAddIn.Engine.Messaging;
 
-namespace WebSocketAddIn.Engine.Server;
+namespace WebSocketAddIn.Engine.Connections;
 
 /// <summary>
-/// One accepted WebSocket client: a receive loop that hands whole messages to the server's inbound
+/// One WebSocket connection, either side (a client accepted by the server, or the client object's
+/// own connection): a receive loop that hands whole messages to the server's inbound
 /// queue, and an outgoing queue drained by a pooled work item while there is something to send
 /// (no thread or task is parked per idle connection). Reading pauses while too many of this
 /// client's messages wait for 1C, or too many replies wait to be sent: a fast client is slowed
 /// down, never cut off; only one that stops reading altogether is disconnected (1008).
 /// </summary>
-public sealed class ServerConnection
+public sealed class WebSocketConnection
 {
     private const int ReceiveChunk = 4096;
 
     private readonly WebSocket _socket;
-    private readonly ServerLimits _limits;
+    private readonly ConnectionLimits _limits;
     private readonly Func<InboundMessage, bool> _deliver;
+    private readonly Action<WebSocketConnection>? _onFinished;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly Queue<OutgoingFrame> _outgoing = new();
@@ -33,19 +35,32 @@ public sealed class ServerConnection
     private long _pendingBytes;
     private TaskCompletionSource? _readingResumed;
 
-    internal ServerConnection(long id, string remoteAddress, WebSocket socket, ServerLimits limits, Func<InboundMessage, bool> deliver)
+    public WebSocketConnection(long id, string remoteAddress, WebSocket socket, ConnectionLimits limits, Func<InboundMessage, bool> deliver, Action<WebSocketConnection>? finished = null)
     {
         Id = id;
         RemoteAddress = remoteAddress;
         _socket = socket;
         _limits = limits;
         _deliver = deliver;
+        _onFinished = finished;
     }
 
     public long Id { get; }
 
-    /// <summary>"127.0.0.1:50312" or "[::1]:50313".</summary>
+    /// <summary>The peer: "127.0.0.1:50312", "[::1]:50313", or the URL for a client connection.</summary>
     public string RemoteAddress { get; }
+
+    /// <summary>The connection ended with a closing handshake (a close frame from the peer), not by breaking.</summary>
+    public bool ClosedByHandshake { get; private set; }
+
+    /// <summary>The close code the peer sent, once it sent one.</summary>
+    public WebSocketCloseStatus? PeerCloseStatus => _socket.CloseStatus;
+
+    /// <summary>The reason the peer gave with its close code.</summary>
+    public string PeerCloseReason => _socket.CloseStatusDescription ?? string.Empty;
+
+    /// <summary>The subprotocol agreed in the handshake, "" for none.</summary>
+    public string Subprotocol => _socket.SubProtocol ?? string.Empty;
 
     /// <summary>Open from the user's point of view: not closed, closing or gone.</summary>
     public bool IsOpen
@@ -140,7 +155,7 @@ public sealed class ServerConnection
     }
 
     /// <summary>1C took one of this client's messages: reading may resume.</summary>
-    internal void OnMessageTaken(int length)
+    public void OnMessageTaken(int length)
     {
         lock (_gate)
         {
@@ -151,7 +166,7 @@ public sealed class ServerConnection
     }
 
     /// <summary>Receives until the client closes or the connection breaks; completes when the connection is over.</summary>
-    internal async Task RunAsync()
+    public async Task RunAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
         var length = 0;
@@ -182,6 +197,7 @@ public sealed class ServerConnection
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _abort.Token).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    ClosedByHandshake = true;
                     await AnswerCloseAsync().ConfigureAwait(false);
                     return;
                 }
@@ -385,5 +401,6 @@ public sealed class ServerConnection
 
         Abort();
         _socket.Dispose();
+        _onFinished?.Invoke(this);
     }
 }

@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using OneC.NativeApi.Components;
+using WebSocketAddIn.Components.Common;
+using WebSocketAddIn.Engine.Client;
+using static OneC.NativeApi.Components.Declare;
+
+namespace WebSocketAddIn.Components.Client;
+
+/// <summary>AddIn.WebSocket.Client: the contract's client object over <see cref="WebSocketClient"/>.</summary>
+public sealed class ClientComponent : AddInComponent
+{
+    public const string ClassName = "Client";
+
+    private static readonly ComponentTable Members = new(
+        ClassName,
+        [
+            Function<ClientComponent>("Connect", "Подключиться", static (client, ref call) => client.Connect(ref call),
+                Parameter("Url", "Адрес", ValueKind.String),
+                Optional("Headers", "Заголовки", ValueKind.String, new DefaultValue.Text("")),
+                Optional("Timeout", "Таймаут", ValueKind.Number, new DefaultValue.Number(30_000))),
+            Function<ClientComponent>("Send", "Отправить", static (client, ref call) => client.Send(ref call),
+                Parameter("Body", "ТелоСообщения", ValueKind.StringOrBinary)),
+            Function<ClientComponent>("Receive", "Принять", static (client, ref call) => client.Receive(ref call),
+                Parameter("Timeout", "Таймаут", ValueKind.Number),
+                Parameter("Data", "Данные", ValueKind.Any)).AlsoNamed("Получить"),
+            Procedure<ClientComponent>("Disconnect", "Отключиться", static (client, ref _) => client._client.Disconnect()),
+        ],
+        [
+            ReadOnly<ClientComponent>("Status", "Статус", ValueKind.Number, static (client, ref value) => value.SetNumber((long)client._client.State)),
+            ReadOnly<ClientComponent>("Server", "Сервер", ValueKind.String, static (client, ref value) => value.SetString(client._client.Url)),
+            ReadOnly<ClientComponent>("Subprotocol", "Подпротокол", ValueKind.String, static (client, ref value) => value.SetString(client._client.Subprotocol)),
+            ReadWrite<ClientComponent>("TrustedCertificate", "ДоверенныйСертификат", ValueKind.String,
+                static (client, ref value) => value.SetString(client._trustedCertificate),
+                static (client, ref value) => client._trustedCertificate = value.GetString()),
+        ]);
+
+    private readonly WebSocketClient _client = new();
+    private string _trustedCertificate = string.Empty;
+
+    public ClientComponent()
+        : base(Members, "AddIn.WebSocket.Client")
+    {
+    }
+
+    protected override void ReleaseResources() => _client.Dispose();
+
+    private void Connect(ref MethodCall call)
+    {
+        var url = call.GetString(0);
+        var headers = ParseHeaders(call.GetString(1));
+        var timeout = call.GetInteger(2);
+        try
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
+            {
+                throw new ClientConnectException(ConnectFailure.InvalidUrl, url);
+            }
+
+            _client.Connect(new ClientSettings
+            {
+                Url = uri,
+                Headers = headers,
+                ConnectTimeout = timeout <= 0 ? TimeSpan.FromSeconds(30) : TimeSpan.FromMilliseconds(timeout),
+                CertificatePolicy = ServerCertificatePolicy.Parse(_trustedCertificate),
+            });
+        }
+        catch (ClientConnectException failure)
+        {
+            throw new AddInException(ClientMessages.Failed(failure, url), failure);
+        }
+
+        call.ReturnBoolean(true);
+    }
+
+    private void Send(ref MethodCall call)
+    {
+        var body = call.GetStringOrBinary(0);
+        if (_client.State != ClientState.Connected)
+        {
+            throw new AddInException(_client.State == ClientState.Broken ? ClientMessages.ConnectionLost(_client.Url) : ClientMessages.NotConnected);
+        }
+
+        var (kind, payload) = MessageBodies.FromVariant(body);
+        if (!_client.Send(kind, payload))
+        {
+            throw new AddInException(ClientMessages.ConnectionLost(_client.Url));
+        }
+
+        call.ReturnBoolean(true);
+    }
+
+    private void Receive(ref MethodCall call)
+    {
+        if (!_client.TryReceive(MessageBodies.ToWait(call.GetInteger(0)), out var message))
+        {
+            call.SetString(1, string.Empty);
+            call.ReturnBoolean(false);
+            return;
+        }
+
+        MessageBodies.WriteTo(ref call, 1, message.Kind, message.Payload);
+        call.ReturnBoolean(true);
+    }
+
+    /// <summary>Headers from a JSON object text: {"Authorization": "Bearer ..."}; numbers and booleans are taken as their text.</summary>
+    private static List<KeyValuePair<string, string>> ParseHeaders(string json)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return headers;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new AddInException(ClientMessages.HeadersNotJson(document.RootElement.ValueKind.ToString()));
+            }
+
+            foreach (var header in document.RootElement.EnumerateObject())
+            {
+                var value = header.Value.ValueKind switch
+                {
+                    JsonValueKind.String => header.Value.GetString() ?? string.Empty,
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => header.Value.GetRawText(),
+                    _ => throw new AddInException(ClientMessages.HeadersNotJson(header.Name)),
+                };
+                headers.Add(new(header.Name, value));
+            }
+        }
+        catch (JsonException error)
+        {
+            throw new AddInException(ClientMessages.HeadersNotJson(error.Message), error);
+        }
+
+        return headers;
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Buffers;
+using System.Text;
+using OneC.NativeApi.Components;
+using OneC.NativeApi.Interop;
+using WebSocketAddIn.Engine.Messaging;
+
+namespace WebSocketAddIn.Components.Common;
+
+/// <summary>Message bodies between 1C values and the engine's pooled payloads, shared by the server and the client.</summary>
+internal static class MessageBodies
+{
+    /// <summary>Строка becomes a UTF-8 text frame, ДвоичныеДанные a binary one; copied out of 1C's memory into a pooled buffer.</summary>
+    public static (MessageKind Kind, Payload Payload) FromVariant(Variant body)
+    {
+        if (body.Type == VariantType.Blob)
+        {
+            return (MessageKind.Binary, Payload.CopyOf(body.AsBytes()));
+        }
+
+        var chars = body.AsChars();
+        var length = Encoding.UTF8.GetByteCount(chars);
+        var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        var written = Encoding.UTF8.GetBytes(chars, array);
+        return (MessageKind.Text, Payload.FromRented(array, written));
+    }
+
+    /// <summary>Writes a received message into a by-reference parameter: Строка for text, ДвоичныеДанные for binary. Returns the payload to its pool.</summary>
+    public static void WriteTo(ref MethodCall call, int index, MessageKind kind, Payload payload)
+    {
+        try
+        {
+            if (kind == MessageKind.Text)
+            {
+                call.SetStringFromUtf8(index, payload.Span);
+            }
+            else
+            {
+                call.SetBinary(index, payload.Span);
+            }
+        }
+        finally
+        {
+            payload.Return();
+        }
+    }
+
+    /// <summary>1C's Timeout: milliseconds, 0 waits without limit; negative is an error.</summary>
+    public static int ToWait(long timeout) => timeout switch
+    {
+        < 0 => throw new AddInException(CommonMessages.TimeoutNegative(timeout)),
+        0 => System.Threading.Timeout.Infinite,
+        _ => (int)Math.Min(timeout, int.MaxValue - 1),
+    };
+}

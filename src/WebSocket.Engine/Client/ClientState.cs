@@ -1,0 +1,10 @@
+namespace WebSocketAddIn.Engine.Client;
+
+/// <summary>The client's Status as 1C code reads it.</summary>
+public enum ClientState
+{
+    /// <summary>The connection failed or broke (no closing handshake).</summary>
+    Broken = -1,
+    NotConnected = 0,
+    Connected = 1,
+}

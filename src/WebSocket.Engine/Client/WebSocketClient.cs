@@ -1,0 +1,249 @@
+using System;
+using System.Net.Http;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using WebSocketAddIn.Engine.Connections;
+using WebSocketAddIn.Engine.Messaging;
+
+namespace WebSocketAddIn.Engine.Client;
+
+/// <summary>
+/// A WebSocket client on ClientWebSocket. Messages that arrive while 1C code is busy wait in a
+/// queue (reading pauses when it is full, so none is lost); once the connection is over, Receive
+/// hands out what is left and then returns false at once.
+/// </summary>
+public sealed class WebSocketClient : IDisposable
+{
+    private const long ConnectionId = 1;
+
+    private readonly Lock _gate = new();
+    private readonly InboundQueue<InboundMessage> _inbound = new();
+    private WebSocketConnection? _connection;
+    private TaskCompletionSource? _finished;
+    private bool _disconnecting;
+
+    public WebSocketClient() => _inbound.Complete();
+
+    public ClientState State { get; private set; } = ClientState.NotConnected;
+
+    /// <summary>The URL of the current or last connection, "" before the first.</summary>
+    public string Url { get; private set; } = string.Empty;
+
+    public string Subprotocol => _connection?.Subprotocol ?? string.Empty;
+
+    /// <summary>Connects, or throws <see cref="ClientConnectException"/> naming the cause. Blocks up to the settings' timeout.</summary>
+    public void Connect(ClientSettings settings)
+    {
+        lock (_gate)
+        {
+            if (State == ClientState.Connected)
+            {
+                throw new ClientConnectException(ConnectFailure.AlreadyConnected, Url);
+            }
+        }
+
+        var socket = new ClientWebSocket();
+        try
+        {
+            Configure(socket.Options, settings);
+            using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
+            try
+            {
+                socket.ConnectAsync(settings.Url, timeout.Token).GetAwaiter().GetResult();
+            }
+            catch (Exception error)
+            {
+                throw Classify(error, socket, settings, timeout.IsCancellationRequested);
+            }
+        }
+        catch
+        {
+            Url = settings.Url.OriginalString;
+            State = ClientState.Broken;
+            socket.Dispose();
+            throw;
+        }
+
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, _inbound.Add, OnFinished);
+        lock (_gate)
+        {
+            _connection = connection;
+            _finished = finished;
+            _disconnecting = false;
+            Url = settings.Url.OriginalString;
+            State = ClientState.Connected;
+            _inbound.Reopen();
+        }
+
+        _ = Task.Run(connection.RunAsync);
+    }
+
+    /// <summary>Queues a message; false when not connected.</summary>
+    public bool Send(MessageKind kind, Payload payload)
+    {
+        var connection = _connection;
+        if (connection is null || State != ClientState.Connected)
+        {
+            payload.Return();
+            return false;
+        }
+
+        return connection.Send(kind, payload);
+    }
+
+    public bool TryReceive(int timeout, out InboundMessage message)
+    {
+        if (!_inbound.TryTake(timeout, out message))
+        {
+            return false;
+        }
+
+        message.Connection.OnMessageTaken(message.Payload.Length);
+        return true;
+    }
+
+    /// <summary>Closing handshake (1000) after what was queued, waiting for it at most the close timeout. Never throws.</summary>
+    public void Disconnect()
+    {
+        WebSocketConnection? connection;
+        Task? finished;
+        lock (_gate)
+        {
+            connection = _connection;
+            finished = _finished?.Task;
+            _disconnecting = true;
+        }
+
+        if (connection is null)
+        {
+            return;
+        }
+
+        connection.Close(WebSocketCloseStatus.NormalClosure, string.Empty);
+        if (finished is not null && !finished.Wait(TimeSpan.FromSeconds(3)))
+        {
+            connection.Abort();
+            finished.Wait(TimeSpan.FromSeconds(1));
+        }
+
+        lock (_gate)
+        {
+            State = ClientState.NotConnected;
+        }
+    }
+
+    public void Dispose()
+    {
+        Disconnect();
+        foreach (var message in _inbound.Drain())
+        {
+            message.Payload.Return();
+        }
+    }
+
+    private void OnFinished(WebSocketConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(connection, _connection))
+            {
+                return;
+            }
+
+            State = connection.ClosedByHandshake || _disconnecting ? ClientState.NotConnected : ClientState.Broken;
+            _inbound.Complete();
+            _finished?.TrySetResult();
+        }
+    }
+
+    private static void Configure(ClientWebSocketOptions options, ClientSettings settings)
+    {
+        options.CollectHttpResponseDetails = true;
+        options.KeepAliveInterval = settings.Limits.KeepAliveInterval;
+        if (settings.Limits.KeepAliveTimeout > TimeSpan.Zero)
+        {
+            options.KeepAliveTimeout = settings.Limits.KeepAliveTimeout;
+        }
+
+        foreach (var (name, value) in settings.Headers)
+        {
+            try
+            {
+                if (string.Equals(name, "Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase))
+                {
+                    foreach (var protocol in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        options.AddSubProtocol(protocol);
+                    }
+                }
+                else
+                {
+                    options.SetRequestHeader(name, value);
+                }
+            }
+            catch (ArgumentException error)
+            {
+                throw new ClientConnectException(ConnectFailure.InvalidHeaders, $"{name}: {error.Message}", inner: error);
+            }
+        }
+
+        var policy = settings.CertificatePolicy;
+        options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => policy.Validate(certificate, chain, errors);
+    }
+
+    private static ClientConnectException Classify(Exception error, ClientWebSocket socket, ClientSettings settings, bool timedOut)
+    {
+        if (timedOut || error is OperationCanceledException)
+        {
+            return new ClientConnectException(ConnectFailure.Timeout, $"{settings.ConnectTimeout.TotalMilliseconds:0}", inner: error);
+        }
+
+        var status = (int)socket.HttpStatusCode;
+        if (status != 0 && status != 101)
+        {
+            return new ClientConnectException(ConnectFailure.UpgradeRejected, socket.HttpStatusCode.ToString(), status, error);
+        }
+
+        for (var cause = error; cause is not null; cause = cause.InnerException)
+        {
+            switch (cause)
+            {
+                case AuthenticationException:
+                    var errors = settings.CertificatePolicy.LastErrors;
+                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                    {
+                        return new ClientConnectException(ConnectFailure.CertificateNameMismatch, settings.Url.Host, inner: error);
+                    }
+
+                    return (errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0
+                        ? new ClientConnectException(ConnectFailure.CertificateUntrusted, settings.Url.Host, inner: error)
+                        : new ClientConnectException(ConnectFailure.TlsFailed, cause.Message, inner: error);
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return new ClientConnectException(ConnectFailure.Refused, settings.Url.Authority, inner: error);
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData }:
+                    return new ClientConnectException(ConnectFailure.HostNotFound, settings.Url.Host, inner: error);
+                case SocketException { SocketErrorCode: SocketError.TimedOut }:
+                    return new ClientConnectException(ConnectFailure.Timeout, $"{settings.ConnectTimeout.TotalMilliseconds:0}", inner: error);
+                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
+                    return new ClientConnectException(ConnectFailure.HostNotFound, settings.Url.Host, inner: error);
+            }
+        }
+
+        return new ClientConnectException(ConnectFailure.Failed, Innermost(error).Message, inner: error);
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        return error;
+    }
+}
