@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Debian 12 machine: builds the package (./build.sh),
+# installs what the tests need, then runs each stage and prints a summary. Exits non-zero if any
+# stage failed. Stages:
+#   managed   xunit: ABI layouts against clang's (Itanium, MSVC x64, MSVC x86), the package's manifest
+#   peers     the three test peers against servers we did not write
+#   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
+#   debian11  the same host and library inside a Debian 11 root with OpenSSL 1.1
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT="$PWD"
+source tools/ci/apt.sh
+
+./build.sh || { echo "BUILD FAILED"; exit 1; }
+
+echo "== installing test dependencies"
+apt_install g++ cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
+  python3 python3-websockets nodejs debootstrap ca-certificates || exit 1
+(cd tests/peers/node && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+dotnet build tests/peers/dotnet -c Release -o tests/peers/dotnet/bin -nologo -v:q || exit 1
+
+declare -a RESULTS=()
+FAILED=0
+stage() {
+  local name="$1"; shift
+  echo
+  echo "================ stage: $name"
+  local started=$SECONDS
+  if "$@"; then
+    RESULTS+=("PASS  $name ($((SECONDS - started)) s)")
+  else
+    RESULTS+=("FAIL  $name ($((SECONDS - started)) s)")
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+run_host_suite() {
+  cmake -S tests/native-host -B tests/native-host/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+  cmake --build tests/native-host/build -j2 &&
+  ctest --test-dir tests/native-host/build --output-on-failure --timeout 600
+}
+
+stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
+stage peers bash tests/peers/selftest.sh
+stage host run_host_suite
+stage debian11 bash tests/compat/debian11-stage.sh
+
+echo
+echo "================ summary"
+printf '%s\n' "${RESULTS[@]}"
+PASSED=$(( ${#RESULTS[@]} - FAILED ))
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
