@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Text;
 using OneC.NativeApi.Components;
 using OneC.NativeApi.Interop;
+using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Messaging;
 
 namespace WebSocketAddIn.Components.Common;
@@ -26,17 +27,17 @@ internal static class MessageBodies
     }
 
     /// <summary>Writes a received message into a by-reference parameter: Строка for text, ДвоичныеДанные for binary. Returns the payload to its pool.</summary>
-    public static void WriteTo(ref MethodCall call, int index, MessageKind kind, Payload payload)
+    public static void WriteTo(ref MethodCall call, int index, InboundKind kind, Payload payload)
     {
         try
         {
-            if (kind == MessageKind.Text)
+            if (kind == InboundKind.Binary)
             {
-                call.SetStringFromUtf8(index, payload.Span);
+                call.SetBinary(index, payload.Span);
             }
             else
             {
-                call.SetBinary(index, payload.Span);
+                call.SetStringFromUtf8(index, payload.Span);
             }
         }
         finally

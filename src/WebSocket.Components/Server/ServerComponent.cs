@@ -1,6 +1,10 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Net.WebSockets;
 using OneC.NativeApi.Components;
 using WebSocketAddIn.Components.Common;
+using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Server;
 using WebSocketAddIn.Engine.Tls;
 using static OneC.NativeApi.Components.Declare;
@@ -11,6 +15,11 @@ namespace WebSocketAddIn.Components.Server;
 public sealed class ServerComponent : AddInComponent
 {
     public const string ClassName = "Server";
+
+    /// <summary>Values of Receive's optional fourth parameter: fixed words, the same in every locale.</summary>
+    private const string MessageEvent = "message";
+    private const string ConnectedEvent = "connected";
+    private const string DisconnectedEvent = "disconnected";
 
     private static readonly ComponentTable Members = new(
         ClassName,
@@ -28,21 +37,62 @@ public sealed class ServerComponent : AddInComponent
             Function<ServerComponent>("Receive", "Принять", static (server, ref call) => server.Receive(ref call),
                 Parameter("Timeout", "Таймаут", ValueKind.Number),
                 Parameter("ClientId", "ИДКлиента", ValueKind.Any),
-                Parameter("Data", "Данные", ValueKind.Any)),
-            Function<ServerComponent>("Disconnect", "Отключить", static (server, ref call) => call.ReturnBoolean(server._server.Disconnect(call.GetInteger(0))),
+                Parameter("Data", "Данные", ValueKind.Any),
+                Optional("Event", "Событие", ValueKind.Any, new DefaultValue.Text(""))),
+            Function<ServerComponent>("Disconnect", "Отключить", static (server, ref call) => server.Disconnect(ref call),
+                Parameter("ClientId", "ИДКлиента", ValueKind.Number),
+                Optional("CloseCode", "КодЗакрытия", ValueKind.Number, new DefaultValue.Number(1000)),
+                Optional("Reason", "Причина", ValueKind.String, new DefaultValue.Text(""))),
+            Function<ServerComponent>("Broadcast", "Разослать", static (server, ref call) => server.Broadcast(ref call),
+                Parameter("Body", "ТелоСообщения", ValueKind.StringOrBinary),
+                Optional("ClientIds", "ИДКлиентов", ValueKind.String, new DefaultValue.Text(""))),
+            Function<ServerComponent>("ConnectionInfo", "ИнформацияОСоединении", static (server, ref call) => server.ConnectionInfo(ref call),
                 Parameter("ClientId", "ИДКлиента", ValueKind.Number)),
         ],
         [
             ReadOnly<ServerComponent>("Server", "Сервер", ValueKind.String, static (server, ref value) => value.SetString(server._server.Interface)),
             ReadOnly<ServerComponent>("Port", "Порт", ValueKind.Number, static (server, ref value) => value.SetNumber(server._server.Port)),
             ReadOnly<ServerComponent>("Connections", "Соединения", ValueKind.String, static (server, ref value) => value.SetString(server.ConnectionsText())),
+            ReadWrite<ServerComponent>("ConnectionEvents", "СобытияСоединений", ValueKind.Boolean,
+                static (server, ref value) => value.SetBoolean(server._connectionEvents),
+                static (server, ref value) => server._connectionEvents = value.GetBoolean()),
+            ReadWrite<ServerComponent>("ExternalEvents", "ВнешниеСобытия", ValueKind.Boolean,
+                static (server, ref value) => value.SetBoolean(server._notifier.Enabled),
+                static (server, ref value) => server._notifier.SetEnabled(value.GetBoolean())),
+            ReadWrite<ServerComponent>("Subprotocols", "Подпротоколы", ValueKind.String,
+                static (server, ref value) => value.SetString(string.Join(',', server._subprotocols)),
+                static (server, ref value) => server._subprotocols = SplitList(value.GetString())),
+            ReadWrite<ServerComponent>("AllowedOrigins", "РазрешенныеИсточники", ValueKind.String,
+                static (server, ref value) => value.SetString(string.Join(',', server._limits.AllowedOrigins)),
+                static (server, ref value) => server._limits = server._limits with { AllowedOrigins = SplitList(value.GetString()) }),
+            ReadWrite<ServerComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._limits.MaxMessageBytes),
+                static (server, ref value) => server._limits = server._limits with { MaxMessageBytes = (int)Limit(value.GetInteger(), 1, int.MaxValue - 64) }),
+            ReadWrite<ServerComponent>("MaxConnections", "МаксимумСоединений", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._limits.MaxConnections),
+                static (server, ref value) => server._limits = server._limits with { MaxConnections = (int)Limit(value.GetInteger(), 1, 1_000_000) }),
+            ReadWrite<ServerComponent>("SendQueueSize", "РазмерОчередиОтправки", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._limits.MaxOutgoingBytesPerConnection),
+                static (server, ref value) => server._limits = server._limits with { MaxOutgoingBytesPerConnection = Limit(value.GetInteger(), 1024, long.MaxValue) }),
+            ReadWrite<ServerComponent>("PingInterval", "ИнтервалПинга", ValueKind.Number,
+                static (server, ref value) => value.SetNumber((long)server._limits.KeepAliveInterval.TotalMilliseconds),
+                static (server, ref value) => server._limits = server._limits with { KeepAliveInterval = TimeSpan.FromMilliseconds(Limit(value.GetInteger(), 0, int.MaxValue)) }),
+            ReadWrite<ServerComponent>("PingTimeout", "ТаймаутПинга", ValueKind.Number,
+                static (server, ref value) => value.SetNumber((long)server._limits.KeepAliveTimeout.TotalMilliseconds),
+                static (server, ref value) => server._limits = server._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limit(value.GetInteger(), 0, int.MaxValue)) }),
         ]);
 
     private readonly WebSocketServer _server = new();
+    private readonly ExternalEventNotifier _notifier;
+    private ConnectionLimits _limits = new();
+    private IReadOnlyList<string> _subprotocols = [];
+    private bool _connectionEvents;
 
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
     {
+        _notifier = new ExternalEventNotifier(this, "Message");
+        _server.InboundAvailable = _notifier.OnQueued;
     }
 
     protected override void ReleaseResources() => _server.Dispose();
@@ -74,7 +124,15 @@ public sealed class ServerComponent : AddInComponent
         try
         {
             certificate = certificatePath.Length == 0 ? null : ServerCertificate.Load(certificatePath, keyPath, password);
-            _server.Start(new ServerSettings { Interface = interfaceText, Port = (int)port, Certificate = certificate });
+            _server.Start(new ServerSettings
+            {
+                Interface = interfaceText,
+                Port = (int)port,
+                Certificate = certificate,
+                Limits = _limits,
+                Subprotocols = _subprotocols,
+                ReportConnectionEvents = _connectionEvents,
+            });
         }
         catch (CertificateException failure)
         {
@@ -86,14 +144,14 @@ public sealed class ServerComponent : AddInComponent
             throw new AddInException(ServerMessages.StartFailed(failure, interfaceText, port), failure);
         }
 
+        _notifier.Data = _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         call.ReturnBoolean(true);
     }
 
     private void Send(ref MethodCall call)
     {
         var clientId = call.GetInteger(0);
-        var body = call.GetStringOrBinary(1);
-        var (kind, payload) = MessageBodies.FromVariant(body);
+        var (kind, payload) = MessageBodies.FromVariant(call.GetStringOrBinary(1));
         if (_server.Send(clientId, kind, payload))
         {
             call.ReturnBoolean(true);
@@ -107,19 +165,105 @@ public sealed class ServerComponent : AddInComponent
 
     private void Receive(ref MethodCall call)
     {
-        if (!_server.TryReceive(MessageBodies.ToWait(call.GetInteger(0)), out var message))
+        var wait = MessageBodies.ToWait(call.GetInteger(0));
+        _notifier.OnTaking();
+        if (!_server.TryReceive(wait, out var message))
         {
             call.SetNumber(1, 0);
             call.SetString(2, string.Empty);
+            call.SetString(3, string.Empty);
             call.ReturnBoolean(false);
             return;
         }
 
         call.SetNumber(1, message.ConnectionId);
-        MessageBodies.WriteTo(ref call, 2, message.Kind, message.Payload);
+        switch (message.Kind)
+        {
+            case InboundKind.Connected:
+                call.SetString(2, ConnectionInfoJson.Describe(message.ConnectionId, message.Connection.Request!));
+                call.SetString(3, ConnectedEvent);
+                break;
+            case InboundKind.Disconnected:
+                call.SetString(2, ConnectionInfoJson.Closed(message.Connection.CloseCode, message.Connection.PeerCloseReason));
+                call.SetString(3, DisconnectedEvent);
+                break;
+            default:
+                MessageBodies.WriteTo(ref call, 2, message.Kind, message.Payload);
+                call.SetString(3, MessageEvent);
+                break;
+        }
+
         call.ReturnBoolean(true);
+    }
+
+    private void Disconnect(ref MethodCall call)
+    {
+        var clientId = call.GetInteger(0);
+        var code = call.GetInteger(1);
+        var reason = call.GetString(2);
+        if (code is not (1000 or (>= 3000 and <= 4999)))
+        {
+            throw new AddInException(ServerMessages.CloseCodeInvalid(code));
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) > 123)
+        {
+            throw new AddInException(ServerMessages.CloseReasonTooLong);
+        }
+
+        call.ReturnBoolean(_server.Disconnect(clientId, (WebSocketCloseStatus)code, reason));
+    }
+
+    private void Broadcast(ref MethodCall call)
+    {
+        var body = call.GetStringOrBinary(0);
+        var ids = ParseIds(call.GetString(1));
+        var (kind, payload) = MessageBodies.FromVariant(body);
+        call.ReturnNumber(_server.Broadcast(kind, payload, ids));
+    }
+
+    private void ConnectionInfo(ref MethodCall call)
+    {
+        var clientId = call.GetInteger(0);
+        if (_server.RequestOf(clientId) is { } request && _server.IsConnected(clientId))
+        {
+            call.ReturnString(ConnectionInfoJson.Describe(clientId, request));
+            return;
+        }
+
+        SetLastError(ServerMessages.ClientNotConnected(clientId));
+        call.ReturnString(string.Empty);
     }
 
     private string ConnectionsText() =>
         string.Join('|', _server.OpenConnections().Select(c => $"{c.Id}:{c.RemoteAddress}"));
+
+    /// <summary>"" for every open connection, else ids separated by commas, semicolons or spaces.</summary>
+    private static List<long>? ParseIds(string text)
+    {
+        var parts = SplitList(text);
+        if (parts.Count == 0)
+        {
+            return null;
+        }
+
+        var ids = new List<long>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (!long.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                throw new AddInException(ServerMessages.ClientIdsInvalid(part));
+            }
+
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    private static List<string> SplitList(string text) =>
+        [.. text.Split([',', ';', ' ', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static long Limit(long value, long minimum, long maximum) =>
+        value < minimum || value > maximum ? throw new AddInException(ServerMessages.OutOfRange(value, minimum, maximum)) : value;
 }

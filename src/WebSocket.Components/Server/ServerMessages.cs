@@ -15,6 +15,22 @@ internal static class ServerMessages
         $"Клиент {id} не подключен",
         $"Client {id} is not connected");
 
+    public static LocalizedText CloseCodeInvalid(long code) => new(
+        $"Код закрытия должен быть 1000 или от 3000 до 4999, передано {code}",
+        $"The close code must be 1000 or from 3000 to 4999, got {code}");
+
+    public static LocalizedText CloseReasonTooLong { get; } = new(
+        "Причина закрытия длиннее 123 байт в UTF-8",
+        "The close reason is longer than 123 bytes in UTF-8");
+
+    public static LocalizedText ClientIdsInvalid(string part) => new(
+        $"Неверный список ИДКлиентов: «{part}» не число; ожидается, например, \"1,5,7\"",
+        $"Invalid ClientIds: '{part}' is not a number; expected e.g. \"1,5,7\"");
+
+    public static LocalizedText OutOfRange(long value, long minimum, long maximum) => new(
+        $"Значение должно быть от {minimum} до {maximum}, передано {value}",
+        $"The value must be from {minimum} to {maximum}, got {value}");
+
     public static LocalizedText KeyWithoutCertificate { get; } = new(
         "Указан ключ или пароль, но не указан сертификат",
         "A key or password was given without a certificate");

@@ -103,7 +103,11 @@ public sealed class WebSocketClient : IDisposable
             return false;
         }
 
-        message.Connection.OnMessageTaken(message.Payload.Length);
+        if (message.IsMessage)
+        {
+            message.Connection.OnMessageTaken(message.Payload.Length);
+        }
+
         return true;
     }
 

@@ -53,11 +53,17 @@ public sealed class WebSocketConnection
     /// <summary>The connection ended with a closing handshake (a close frame from the peer), not by breaking.</summary>
     public bool ClosedByHandshake { get; private set; }
 
+    /// <summary>The close code as 1C code sees it: the peer's, or 1006 when the connection broke without a close frame.</summary>
+    public int CloseCode => ClosedByHandshake ? (int)(PeerCloseStatus ?? WebSocketCloseStatus.Empty) : 1006;
+
     /// <summary>The close code the peer sent, once it sent one.</summary>
     public WebSocketCloseStatus? PeerCloseStatus => _socket.CloseStatus;
 
     /// <summary>The reason the peer gave with its close code.</summary>
     public string PeerCloseReason => _socket.CloseStatusDescription ?? string.Empty;
+
+    /// <summary>The upgrade request of a client accepted by the server; null on the client side.</summary>
+    public ConnectionRequest? Request { get; init; }
 
     /// <summary>The subprotocol agreed in the handshake, "" for none.</summary>
     public string Subprotocol => _socket.SubProtocol ?? string.Empty;
@@ -220,7 +226,7 @@ public sealed class WebSocketConnection
                     payload = Payload.CopyOf(buffer.AsSpan(0, length));
                 }
 
-                var kind = result.MessageType == WebSocketMessageType.Text ? MessageKind.Text : MessageKind.Binary;
+                var kind = result.MessageType == WebSocketMessageType.Text ? InboundKind.Text : InboundKind.Binary;
                 lock (_gate)
                 {
                     _pendingMessages++;

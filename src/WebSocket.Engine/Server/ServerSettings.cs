@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Tls;
 
@@ -16,4 +17,10 @@ public sealed class ServerSettings
     public ServerCertificate? Certificate { get; init; }
 
     public ConnectionLimits Limits { get; init; } = new();
+
+    /// <summary>Subprotocols the server speaks, in order of preference; the first one a client offers is chosen.</summary>
+    public IReadOnlyList<string> Subprotocols { get; init; } = [];
+
+    /// <summary>Queue Connected and Disconnected events among the messages, for 1C code that asked for them.</summary>
+    public bool ReportConnectionEvents { get; init; }
 }

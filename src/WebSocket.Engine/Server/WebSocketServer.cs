@@ -52,6 +52,9 @@ public sealed class WebSocketServer : IDisposable
 
     public bool IsSecure => _settings?.Certificate is not null;
 
+    /// <summary>Called on a background thread each time something is queued for 1C (for ExternalEvent notifications).</summary>
+    public Action? InboundAvailable { get; set; }
+
     public void Start(ServerSettings settings)
     {
         lock (_lifecycle)
@@ -160,13 +163,59 @@ public sealed class WebSocketServer : IDisposable
             return false;
         }
 
-        message.Connection.OnMessageTaken(message.Payload.Length);
+        if (message.IsMessage)
+        {
+            message.Connection.OnMessageTaken(message.Payload.Length);
+        }
+
         return true;
     }
 
-    /// <summary>Closes a connection with 1000 after what was queued for it; true if it was open.</summary>
-    public bool Disconnect(long connectionId) =>
-        _connections.TryGetValue(connectionId, out var connection) && connection.Close(WebSocketCloseStatus.NormalClosure, string.Empty);
+    /// <summary>Queues one message for many connections (all open ones when <paramref name="connectionIds"/> is null) without copying it; returns how many took it.</summary>
+    public int Broadcast(MessageKind kind, Payload payload, IReadOnlyCollection<long>? connectionIds)
+    {
+        List<WebSocketConnection> targets = [];
+        if (connectionIds is null)
+        {
+            targets.AddRange(_connections.Values.Where(c => c.IsOpen));
+        }
+        else
+        {
+            foreach (var id in connectionIds.Distinct())
+            {
+                if (_connections.TryGetValue(id, out var connection) && connection.IsOpen)
+                {
+                    targets.Add(connection);
+                }
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            payload.Return();
+            return 0;
+        }
+
+        var shared = payload.Share(targets.Count);
+        var queued = 0;
+        foreach (var connection in targets)
+        {
+            if (connection.Send(kind, shared))
+            {
+                queued++;
+            }
+        }
+
+        return queued;
+    }
+
+    /// <summary>The upgrade request of an open connection, or null.</summary>
+    public ConnectionRequest? RequestOf(long connectionId) =>
+        _connections.TryGetValue(connectionId, out var connection) ? connection.Request : null;
+
+    /// <summary>Closes a connection after what was queued for it (1000 unless told otherwise); true if it was open.</summary>
+    public bool Disconnect(long connectionId, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string reason = "") =>
+        _connections.TryGetValue(connectionId, out var connection) && connection.Close(status, reason);
 
     public bool IsConnected(long connectionId) => _connections.TryGetValue(connectionId, out var connection) && connection.IsOpen;
 
@@ -244,12 +293,13 @@ public sealed class WebSocketServer : IDisposable
         }
 
         app.UseWebSockets(webSocketOptions);
-        app.Run(context => AcceptAsync(context, settings.Limits));
+        app.Run(context => AcceptAsync(context, settings));
         return app;
     }
 
-    private async Task AcceptAsync(HttpContext context, ConnectionLimits limits)
+    private async Task AcceptAsync(HttpContext context, ServerSettings settings)
     {
+        var limits = settings.Limits;
         if (!context.WebSockets.IsWebSocketRequest)
         {
             // A plain HTTP request (a browser opening the address, a health check): say what this is.
@@ -265,8 +315,12 @@ public sealed class WebSocketServer : IDisposable
             return;
         }
 
-        var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        var address = EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var subprotocol = settings.Subprotocols
+            .Select(ours => offered.FirstOrDefault(theirs => string.Equals(theirs, ours, StringComparison.OrdinalIgnoreCase)))
+            .FirstOrDefault(match => match is not null);
+        var request = DescribeRequest(context, subprotocol ?? string.Empty);
+        var socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol).ConfigureAwait(false);
         WebSocketConnection connection;
         lock (_connectionsGate)
         {
@@ -277,8 +331,12 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), address, socket, limits, _inbound.Add);
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, Deliver) { Request = request };
             _connections[connection.Id] = connection;
+            if (settings.ReportConnectionEvents)
+            {
+                Deliver(new InboundMessage(connection, InboundKind.Connected, Payload.Empty));
+            }
         }
 
         try
@@ -288,7 +346,40 @@ public sealed class WebSocketServer : IDisposable
         finally
         {
             _connections.TryRemove(connection.Id, out _);
+            if (settings.ReportConnectionEvents)
+            {
+                // The close code and reason are read from the connection itself when 1C takes the event.
+                Deliver(new InboundMessage(connection, InboundKind.Disconnected, Payload.Empty));
+            }
         }
+    }
+
+    private bool Deliver(InboundMessage message)
+    {
+        if (!_inbound.Add(message))
+        {
+            return false;
+        }
+
+        InboundAvailable?.Invoke();
+        return true;
+    }
+
+    private static ConnectionRequest DescribeRequest(HttpContext context, string subprotocol)
+    {
+        var headers = new List<KeyValuePair<string, string>>(context.Request.Headers.Count);
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            headers.Add(new(name, values.ToString()));
+        }
+
+        return new ConnectionRequest(
+            context.Request.PathBase.Add(context.Request.Path).Value ?? "/",
+            context.Request.QueryString.Value ?? string.Empty,
+            headers,
+            EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
+            subprotocol,
+            DateTimeOffset.Now);
     }
 
     /// <summary>Null for "" (every interface, IPv6 and IPv4); otherwise the addresses to bind.</summary>

@@ -1,0 +1,50 @@
+using System.Threading;
+using OneC.NativeApi.Components;
+
+namespace WebSocketAddIn.Components.Common;
+
+/// <summary>
+/// Opt-in ExternalEvent notifications for client forms (ОбработкаВнешнегоСобытия): one event says
+/// "messages are waiting, call Receive until it returns False". At most one event is outstanding
+/// per object, so the platform's small event buffer is not flooded; if the buffer is full anyway,
+/// nothing is lost: the messages stay queued, and the next arrival tries again.
+/// </summary>
+internal sealed class ExternalEventNotifier(AddInComponent component, string eventName)
+{
+    /// <summary>The platform's event buffer starts at 1; ours needs one slot, other add-ins may want theirs.</summary>
+    private const int MinimumEventBufferDepth = 16;
+
+    private int _outstanding;
+
+    public bool Enabled { get; private set; }
+
+    /// <summary>What the event's Данные carries (e.g. the port), so several objects on one form can be told apart.</summary>
+    public string Data { get; set; } = string.Empty;
+
+    public void SetEnabled(bool enabled)
+    {
+        Enabled = enabled;
+        if (enabled && component.Platform is { } platform && platform.GetEventBufferDepth() < MinimumEventBufferDepth)
+        {
+            platform.SetEventBufferDepth(MinimumEventBufferDepth);
+        }
+    }
+
+    /// <summary>Something was queued (background thread).</summary>
+    public void OnQueued()
+    {
+        if (!Enabled || Interlocked.Exchange(ref _outstanding, 1) == 1)
+        {
+            return;
+        }
+
+        if (component.Platform?.ExternalEvent(component.ErrorSource, eventName, Data) != true)
+        {
+            // Buffer full or platform gone: the messages wait in our queue; the next arrival retries.
+            Volatile.Write(ref _outstanding, 0);
+        }
+    }
+
+    /// <summary>1C code is taking messages: the next arrival deserves a new event.</summary>
+    public void OnTaking() => Volatile.Write(ref _outstanding, 0);
+}
