@@ -31,17 +31,24 @@ public sealed class ClientComponent : AddInComponent
             ReadOnly<ClientComponent>("Status", "Статус", ValueKind.Number, static (client, ref value) => value.SetNumber((long)client._client.State)),
             ReadOnly<ClientComponent>("Server", "Сервер", ValueKind.String, static (client, ref value) => value.SetString(client._client.Url)),
             ReadOnly<ClientComponent>("Subprotocol", "Подпротокол", ValueKind.String, static (client, ref value) => value.SetString(client._client.Subprotocol)),
+            ReadOnly<ClientComponent>("CloseCode", "КодЗакрытия", ValueKind.Number, static (client, ref value) => value.SetNumber(client._client.CloseCode)),
+            ReadWrite<ClientComponent>("ExternalEvents", "ВнешниеСобытия", ValueKind.Boolean,
+                static (client, ref value) => value.SetBoolean(client._notifier.Enabled),
+                static (client, ref value) => client._notifier.SetEnabled(value.GetBoolean())),
             ReadWrite<ClientComponent>("TrustedCertificate", "ДоверенныйСертификат", ValueKind.String,
                 static (client, ref value) => value.SetString(client._trustedCertificate),
                 static (client, ref value) => client._trustedCertificate = value.GetString()),
         ]);
 
     private readonly WebSocketClient _client = new();
+    private readonly ExternalEventNotifier _notifier;
     private string _trustedCertificate = string.Empty;
 
     public ClientComponent()
         : base(Members, "AddIn.WebSocket.Client")
     {
+        _notifier = new ExternalEventNotifier(this, "Message");
+        _client.InboundAvailable = _notifier.OnQueued;
     }
 
     protected override void ReleaseResources() => _client.Dispose();
@@ -71,6 +78,7 @@ public sealed class ClientComponent : AddInComponent
             throw new AddInException(ClientMessages.Failed(failure, url), failure);
         }
 
+        _notifier.Data = url;
         call.ReturnBoolean(true);
     }
 
@@ -93,7 +101,9 @@ public sealed class ClientComponent : AddInComponent
 
     private void Receive(ref MethodCall call)
     {
-        if (!_client.TryReceive(MessageBodies.ToWait(call.GetInteger(0)), out var message))
+        var wait = MessageBodies.ToWait(call.GetInteger(0));
+        _notifier.OnTaking();
+        if (!_client.TryReceive(wait, out var message))
         {
             call.SetString(1, string.Empty);
             call.ReturnBoolean(false);

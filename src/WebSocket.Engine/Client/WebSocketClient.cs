@@ -35,6 +35,12 @@ public sealed class WebSocketClient : IDisposable
 
     public string Subprotocol => _connection?.Subprotocol ?? string.Empty;
 
+    /// <summary>The close code of the last connection once it is over (1006 when it broke), 0 before.</summary>
+    public int CloseCode => _connection is { IsOpen: false } connection ? connection.CloseCode : 0;
+
+    /// <summary>Called on a background thread each time a message is queued for 1C (for ExternalEvent notifications).</summary>
+    public Action? InboundAvailable { get; set; }
+
     /// <summary>Connects, or throws <see cref="ClientConnectException"/> naming the cause. Blocks up to the settings' timeout.</summary>
     public void Connect(ClientSettings settings)
     {
@@ -69,7 +75,7 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, _inbound.Add, OnFinished);
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, Deliver, OnFinished);
         lock (_gate)
         {
             _connection = connection;
@@ -148,6 +154,17 @@ public sealed class WebSocketClient : IDisposable
         {
             message.Payload.Return();
         }
+    }
+
+    private bool Deliver(InboundMessage message)
+    {
+        if (!_inbound.Add(message))
+        {
+            return false;
+        }
+
+        InboundAvailable?.Invoke();
+        return true;
     }
 
     private void OnFinished(WebSocketConnection connection)

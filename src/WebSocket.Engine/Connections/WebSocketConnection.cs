@@ -35,6 +35,9 @@ public sealed class WebSocketConnection
     private long _pendingBytes;
     private TaskCompletionSource? _readingResumed;
 
+    // Completed once our close frame is out (or can no longer be sent).
+    private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public WebSocketConnection(long id, string remoteAddress, WebSocket socket, ConnectionLimits limits, Func<InboundMessage, bool> deliver, Action<WebSocketConnection>? finished = null)
     {
         Id = id;
@@ -252,27 +255,17 @@ public sealed class WebSocketConnection
         }
     }
 
-    /// <summary>The client started the closing handshake: answer it once what we had queued is out, or at once if nothing is.</summary>
+    /// <summary>The peer started the closing handshake: answer it once what we had queued is out (or at once if nothing is), then end.</summary>
     private async Task AnswerCloseAsync()
     {
-        if (_socket.State == WebSocketState.CloseReceived)
+        if (_socket.State != WebSocketState.CloseReceived)
         {
-            var status = _socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
-            lock (_gate)
-            {
-                if (_closeQueued)
-                {
-                    return;
-                }
-            }
-
-            Close(status, string.Empty);
-            using var timeout = new CancellationTokenSource(_limits.CloseTimeout);
-            while (_socket.State == WebSocketState.CloseReceived && !timeout.IsCancellationRequested)
-            {
-                await Task.Delay(5, timeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            }
+            return;
         }
+
+        // If we had queued a close ourselves, it is the answer; otherwise echo the peer's code.
+        Close(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, string.Empty);
+        await _closeSent.Task.WaitAsync(_limits.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
     }
 
     /// <summary>After we decided to close for a too-big message, read and discard until the client's close arrives or time runs out.</summary>
@@ -317,9 +310,16 @@ public sealed class WebSocketConnection
                 if (frame.IsClose)
                 {
                     _abort.CancelAfter(_limits.CloseTimeout);
-                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    try
                     {
-                        await _socket.CloseOutputAsync(frame.CloseStatus!.Value, frame.CloseReason, _abort.Token).ConfigureAwait(false);
+                        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        {
+                            await _socket.CloseOutputAsync(frame.CloseStatus!.Value, frame.CloseReason, _abort.Token).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        _closeSent.TrySetResult();
                     }
 
                     return;
@@ -399,6 +399,7 @@ public sealed class WebSocketConnection
             _finished = true;
             _readingResumed?.TrySetResult();
             _readingResumed = null;
+            _closeSent.TrySetResult();
             if (!_sending)
             {
                 DropQueuedLocked();
