@@ -70,15 +70,9 @@ public abstract unsafe class AddInComponent : IDisposable
             method.Handler(this, ref call);
             return true;
         }
-        catch (AddInException failure)
+        catch (Exception failure)
         {
-            ReportError(failure.Text);
-            return false;
-        }
-        catch (Exception unexpected)
-        {
-            ReportError(BridgeMessages.Internal(unexpected));
-            return false;
+            return Fail(failure);
         }
     }
 
@@ -96,15 +90,9 @@ public abstract unsafe class AddInComponent : IDisposable
             property.Getter(this, ref access);
             return true;
         }
-        catch (AddInException failure)
+        catch (Exception failure)
         {
-            ReportError(failure.Text);
-            return false;
-        }
-        catch (Exception unexpected)
-        {
-            ReportError(BridgeMessages.Internal(unexpected));
-            return false;
+            return Fail(failure);
         }
     }
 
@@ -127,16 +115,17 @@ public abstract unsafe class AddInComponent : IDisposable
             property.Setter(this, ref access);
             return true;
         }
-        catch (AddInException failure)
+        catch (Exception failure)
         {
-            ReportError(failure.Text);
-            return false;
+            return Fail(failure);
         }
-        catch (Exception unexpected)
-        {
-            ReportError(BridgeMessages.Internal(unexpected));
-            return false;
-        }
+    }
+
+    /// <summary>Reports a failed call: our own errors with their text, anything else as an internal error. Always false.</summary>
+    private bool Fail(Exception failure)
+    {
+        ReportError(failure is AddInException known ? known.Text : BridgeMessages.Internal(failure));
+        return false;
     }
 
     /// <summary>Writes the declared default of an optional parameter; false where it has none.</summary>

@@ -21,12 +21,10 @@ public sealed class WebSocketClient : IDisposable
     private const long ConnectionId = 1;
 
     private readonly Lock _gate = new();
-    private readonly InboundQueue<InboundMessage> _inbound = new();
+    private readonly InboundMailbox _inbound = new();
     private WebSocketConnection? _connection;
     private TaskCompletionSource? _finished;
     private bool _disconnecting;
-
-    public WebSocketClient() => _inbound.Complete();
 
     public ClientState State { get; private set; } = ClientState.NotConnected;
 
@@ -39,7 +37,11 @@ public sealed class WebSocketClient : IDisposable
     public int CloseCode => _connection is { IsOpen: false } connection ? connection.CloseCode : 0;
 
     /// <summary>Called on a background thread each time a message is queued for 1C (for ExternalEvent notifications).</summary>
-    public Action? InboundAvailable { get; set; }
+    public Action? InboundAvailable
+    {
+        get => _inbound.Available;
+        set => _inbound.Available = value;
+    }
 
     /// <summary>Connects, or throws <see cref="ClientConnectException"/> naming the cause. Blocks up to the settings' timeout.</summary>
     public void Connect(ClientSettings settings)
@@ -75,7 +77,7 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, Deliver, OnFinished);
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, _inbound.Deliver, OnFinished);
         lock (_gate)
         {
             _connection = connection;
@@ -83,7 +85,7 @@ public sealed class WebSocketClient : IDisposable
             _disconnecting = false;
             Url = settings.Url.OriginalString;
             State = ClientState.Connected;
-            _inbound.Reopen();
+            _inbound.Open();
         }
 
         _ = Task.Run(connection.RunAsync);
@@ -102,20 +104,7 @@ public sealed class WebSocketClient : IDisposable
         return connection.Send(kind, payload);
     }
 
-    public bool TryReceive(int timeout, out InboundMessage message)
-    {
-        if (!_inbound.TryTake(timeout, out message))
-        {
-            return false;
-        }
-
-        if (message.IsMessage)
-        {
-            message.Connection.OnMessageTaken(message.Payload.Length);
-        }
-
-        return true;
-    }
+    public bool TryReceive(int timeout, out InboundMessage message) => _inbound.TryTake(timeout, out message);
 
     /// <summary>Closing handshake (1000) after what was queued, waiting for it at most the close timeout. Never throws.</summary>
     public void Disconnect()
@@ -150,21 +139,7 @@ public sealed class WebSocketClient : IDisposable
     public void Dispose()
     {
         Disconnect();
-        foreach (var message in _inbound.Drain())
-        {
-            message.Payload.Return();
-        }
-    }
-
-    private bool Deliver(InboundMessage message)
-    {
-        if (!_inbound.Add(message))
-        {
-            return false;
-        }
-
-        InboundAvailable?.Invoke();
-        return true;
+        _inbound.Discard();
     }
 
     private void OnFinished(WebSocketConnection connection)
@@ -177,7 +152,7 @@ public sealed class WebSocketClient : IDisposable
             }
 
             State = connection.ClosedByHandshake || _disconnecting ? ClientState.NotConnected : ClientState.Broken;
-            _inbound.Complete();
+            _inbound.Close();
             _finished?.TrySetResult();
         }
     }

@@ -32,15 +32,13 @@ namespace WebSocketAddIn.Engine.Server;
 public sealed class WebSocketServer : IDisposable
 {
     private readonly Lock _lifecycle = new();
-    private readonly InboundQueue<InboundMessage> _inbound = new();
+    private readonly InboundMailbox _inbound = new();
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private readonly Lock _connectionsGate = new();
     private long _lastId;
     private WebApplication? _app;
     private ServerSettings? _settings;
     private bool _accepting;
-
-    public WebSocketServer() => _inbound.Complete();
 
     /// <summary>The interface as the user gave it ("0.0.0.0" for every interface), "" when stopped.</summary>
     public string Interface { get; private set; } = string.Empty;
@@ -53,7 +51,11 @@ public sealed class WebSocketServer : IDisposable
     public bool IsSecure => _settings?.Certificate is not null;
 
     /// <summary>Called on a background thread each time something is queued for 1C (for ExternalEvent notifications).</summary>
-    public Action? InboundAvailable { get; set; }
+    public Action? InboundAvailable
+    {
+        get => _inbound.Available;
+        set => _inbound.Available = value;
+    }
 
     public void Start(ServerSettings settings)
     {
@@ -70,13 +72,13 @@ public sealed class WebSocketServer : IDisposable
             {
                 _settings = settings;
                 _accepting = true;
-                _inbound.Reopen();
+                _inbound.Open();
                 app.StartAsync().GetAwaiter().GetResult();
             }
             catch (Exception error)
             {
                 _accepting = false;
-                _inbound.Complete();
+                _inbound.Close();
                 _settings = null;
                 DisposeApp(app);
                 throw TranslateBindError(error, settings.Port);
@@ -114,7 +116,7 @@ public sealed class WebSocketServer : IDisposable
                 connection.Close(WebSocketCloseStatus.EndpointUnavailable, "Server stopping");
             }
 
-            _inbound.Complete();
+            _inbound.Close();
             var closeTimeout = _settings?.Limits.CloseTimeout ?? TimeSpan.FromSeconds(2);
             using (var graceful = new CancellationTokenSource(closeTimeout))
             {
@@ -156,20 +158,7 @@ public sealed class WebSocketServer : IDisposable
     }
 
     /// <summary>Takes the next message; waits up to <paramref name="timeout"/> ms (Timeout.Infinite: until one comes or the server stops).</summary>
-    public bool TryReceive(int timeout, out InboundMessage message)
-    {
-        if (!_inbound.TryTake(timeout, out message))
-        {
-            return false;
-        }
-
-        if (message.IsMessage)
-        {
-            message.Connection.OnMessageTaken(message.Payload.Length);
-        }
-
-        return true;
-    }
+    public bool TryReceive(int timeout, out InboundMessage message) => _inbound.TryTake(timeout, out message);
 
     /// <summary>Queues one message for many connections (all open ones when <paramref name="connectionIds"/> is null) without copying it; returns how many took it.</summary>
     public int Broadcast(MessageKind kind, Payload payload, IReadOnlyCollection<long>? connectionIds)
@@ -226,10 +215,7 @@ public sealed class WebSocketServer : IDisposable
     public void Dispose()
     {
         Stop();
-        foreach (var message in _inbound.Drain())
-        {
-            message.Payload.Return();
-        }
+        _inbound.Discard();
     }
 
     private WebApplication Build(ServerSettings settings, IPEndPoint[]? endpoints)
@@ -331,11 +317,11 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, Deliver) { Request = request };
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, _inbound.Deliver) { Request = request };
             _connections[connection.Id] = connection;
             if (settings.ReportConnectionEvents)
             {
-                Deliver(new InboundMessage(connection, InboundKind.Connected, Payload.Empty));
+                _inbound.Deliver(new InboundMessage(connection, InboundKind.Connected, Payload.Empty));
             }
         }
 
@@ -349,20 +335,9 @@ public sealed class WebSocketServer : IDisposable
             if (settings.ReportConnectionEvents)
             {
                 // The close code and reason are read from the connection itself when 1C takes the event.
-                Deliver(new InboundMessage(connection, InboundKind.Disconnected, Payload.Empty));
+                _inbound.Deliver(new InboundMessage(connection, InboundKind.Disconnected, Payload.Empty));
             }
         }
-    }
-
-    private bool Deliver(InboundMessage message)
-    {
-        if (!_inbound.Add(message))
-        {
-            return false;
-        }
-
-        InboundAvailable?.Invoke();
-        return true;
     }
 
     private static ConnectionRequest DescribeRequest(HttpContext context, string subprotocol)
