@@ -25,7 +25,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-DIR=${1:-$repo/.work/sysroot-bullseye}
+DIR=$(realpath -m "${1:-$repo/.work/sysroot-bullseye}")  # apt needs absolute paths
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bullseye
 ARCH=amd64
@@ -46,6 +46,11 @@ KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 #   libstdc++-10-dev      C++ headers and libstdc++.so/.a
 #   libstdc++6            libstdc++.so.6
 PACKAGES=(libc6 libc6-dev libgcc-10-dev libgcc-s1 linux-libc-dev libstdc++-10-dev libstdc++6)
+# EXTRA_PACKAGES="a b ...": more bullseye packages (no dependency resolution: list them all), for a
+# separate sysroot DIR, e.g. the native test host's build deps (tests/compat/debian11-stage.sh).
+# Unset or empty: the stamp and the sysroot are exactly as without it.
+read -r -a extra_packages <<<"${EXTRA_PACKAGES:-}"
+PACKAGES+=("${extra_packages[@]}")
 STAMP_CONTENT="v1 $SUITE $ARCH ${PACKAGES[*]}"
 
 log() { printf '[sysroot] %s\n' "$*" >&2; }

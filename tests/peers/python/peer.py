@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""WebSocket test peer on Debian's python3-websockets (10.4, legacy asyncio API).
+"""WebSocket test peer on Debian's python3-websockets (10.4, legacy asyncio API; also 8.1 on Debian 11).
 
 Speaks the line protocol of tests/peers/PROTOCOL.md: JSON commands on stdin,
 JSON events on stdout (one a line, flushed at once), diagnostics on stderr.
@@ -15,8 +15,10 @@ import os
 import ssl
 import sys
 import threading
+import urllib.parse
 
 import websockets
+import websockets.headers
 from websockets.exceptions import ConnectionClosed
 
 DATA_LIMIT = 65536
@@ -171,11 +173,23 @@ class Peer:
             ping_interval=None,
             ping_timeout=None,
             close_timeout=30,
-            open_timeout=30,
         )
+        # open_timeout exists from websockets 10 on; Debian 11's 8.1 passes unknown keywords to
+        # loop.create_connection, which raises TypeError. There wait_for bounds the handshake.
+        if int(websockets.__version__.split(".")[0]) >= 10:
+            kwargs["open_timeout"] = 30
         if ssl_ctx is not None:
             kwargs["ssl"] = ssl_ctx
-        self.ws = await websockets.connect(a.url, **kwargs)
+        url = a.url
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.hostname and ":" in parsed.hostname and not hasattr(websockets.headers, "build_host"):
+            # Older websockets (8.1 on Debian 11) write an IPv6 literal into Host without brackets
+            # ("Host: ::1:8080"), which servers reject with 400. Connect to the literal all the same,
+            # through create_connection's host/port, and name the host "localhost" in the request.
+            kwargs["host"] = parsed.hostname
+            kwargs["port"] = parsed.port or (443 if parsed.scheme == "wss" else 80)
+            url = urllib.parse.urlunsplit(parsed._replace(netloc="localhost:%d" % kwargs["port"]))
+        self.ws = await asyncio.wait_for(websockets.connect(url, **kwargs), 35)
         emit({"event": "open", "subprotocol": self.ws.subprotocol or ""})
 
     async def receive_loop(self):
