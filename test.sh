@@ -3,6 +3,7 @@
 # installs what the tests need, then runs each stage and prints a summary. Exits non-zero if any
 # stage failed. Stages:
 #   managed   xunit: ABI layouts against clang's (Itanium, MSVC x64, MSVC x86), the package's manifest
+#   build.ps1 the Windows packaging script under PowerShell 7, with stand-in DLLs
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
 #   debian11  the same host and library inside a Debian 11 root with OpenSSL 1.1
@@ -14,8 +15,13 @@ source tools/ci/apt.sh
 ./build.sh || { echo "BUILD FAILED"; exit 1; }
 
 echo "== installing test dependencies"
-apt_install g++ cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
-  python3 python3-websockets nodejs debootstrap ca-certificates || exit 1
+apt_install g++ clang lld cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
+  python3 python3-websockets debootstrap ca-certificates || exit 1
+# Node: the machine's own (with npm) when present, else Debian's.
+command -v node >/dev/null || apt_install nodejs || exit 1
+command -v npm >/dev/null || apt_install npm || exit 1
+# PowerShell 7 as a .NET tool (from NuGet), to check build.ps1's packaging half on Linux.
+[ -x .work/pwsh/pwsh ] || dotnet tool install PowerShell --version 7.6.9 --tool-path .work/pwsh >/dev/null || exit 1
 (cd tests/peers/node && npm ci --no-audit --no-fund --loglevel=error) || exit 1
 dotnet build tests/peers/dotnet -c Release -o tests/peers/dotnet/bin -nologo -v:q || exit 1
 
@@ -41,6 +47,7 @@ run_host_suite() {
 }
 
 stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
+stage build.ps1 bash tests/package/check-build-ps1.sh .work/pwsh/pwsh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite
 stage debian11 bash tests/compat/debian11-stage.sh
