@@ -1,0 +1,9 @@
+# The client suite: AddIn.WebSocket.Client through the host, against the reference servers in
+# tests/peers/servers (Node ws, Python websockets) and our own server object.
+#   ctest --test-dir tests/native-host/build -R '^(Lang|Servers)/Client|^Client' --output-on-failure
+add_executable(client_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_support.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
+target_link_libraries(client_test PRIVATE addin_host GTest::gtest)
+gtest_discover_tests(client_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)
