@@ -40,6 +40,9 @@ public sealed class ClientComponent : AddInComponent
                 static (client, ref value) => client._trustedCertificate = value.GetString()),
         ]);
 
+    /// <summary>Connect's Timeout = 0: the default, not "forever" — a connect that never ends would freeze the user.</summary>
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
+
     private readonly WebSocketClient _client = new();
     private readonly ExternalEventNotifier _notifier;
     private string _trustedCertificate = string.Empty;
@@ -51,13 +54,21 @@ public sealed class ClientComponent : AddInComponent
         _client.InboundAvailable = _notifier.OnQueued;
     }
 
-    protected override void ReleaseResources() => _client.Dispose();
+    protected override void ReleaseResources()
+    {
+        _notifier.Dispose();
+        _client.Dispose();
+    }
 
     private void Connect(ref MethodCall call)
     {
         var url = call.GetString(0);
         var headers = ParseHeaders(call.GetString(1));
         var timeout = call.GetInteger(2);
+        if (timeout < 0)
+        {
+            throw new AddInException(CommonMessages.TimeoutNegative(timeout));
+        }
         try
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
@@ -69,7 +80,7 @@ public sealed class ClientComponent : AddInComponent
             {
                 Url = uri,
                 Headers = headers,
-                ConnectTimeout = timeout <= 0 ? TimeSpan.FromSeconds(30) : TimeSpan.FromMilliseconds(timeout),
+                ConnectTimeout = timeout == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(timeout),
                 CertificatePolicy = ServerCertificatePolicy.Parse(_trustedCertificate),
             });
         }

@@ -51,8 +51,8 @@ internal static class ClientMessages
             $"Ошибка TLS при подключении к {url}: {failure.Detail}",
             $"TLS error connecting to {url}: {failure.Detail}"),
         ConnectFailure.UpgradeRejected => new(
-            $"Сервер отклонил подключение WebSocket: HTTP {failure.HttpStatus} ({failure.Detail})",
-            $"The server refused the WebSocket upgrade: HTTP {failure.HttpStatus} ({failure.Detail})"),
+            $"Сервер отклонил подключение WebSocket: HTTP {failure.HttpStatus}",
+            $"The server refused the WebSocket upgrade: HTTP {failure.HttpStatus}"),
         _ => new(
             $"Не удалось подключиться к {url}: {failure.Detail}",
             $"Cannot connect to {url}: {failure.Detail}"),

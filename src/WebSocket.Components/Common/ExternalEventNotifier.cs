@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using OneC.NativeApi.Components;
 
@@ -7,10 +8,24 @@ namespace WebSocketAddIn.Components.Common;
 /// Opt-in ExternalEvent notifications for client forms (ОбработкаВнешнегоСобытия): one event says
 /// "messages are waiting, call Receive until it returns False". At most one event is outstanding
 /// per object, so the platform's small event buffer is not flooded; if the buffer is full anyway,
-/// nothing is lost: the messages stay queued, and the next arrival tries again.
+/// nothing is lost: the messages stay queued, and the event is tried again after a second (and at
+/// the next arrival), so a form is told even when the peer goes quiet.
 /// </summary>
-internal sealed class ExternalEventNotifier(AddInComponent component, string eventName)
+internal sealed class ExternalEventNotifier : IDisposable
 {
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly AddInComponent _component;
+    private readonly string _eventName;
+    private readonly Timer _retry;
+
+    public ExternalEventNotifier(AddInComponent component, string eventName)
+    {
+        _component = component;
+        _eventName = eventName;
+        _retry = new Timer(static state => ((ExternalEventNotifier)state!).OnQueued(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
     /// <summary>The platform's event buffer starts at 1; ours needs one slot, other add-ins may want theirs.</summary>
     private const int MinimumEventBufferDepth = 16;
 
@@ -24,7 +39,7 @@ internal sealed class ExternalEventNotifier(AddInComponent component, string eve
     public void SetEnabled(bool enabled)
     {
         Enabled = enabled;
-        if (enabled && component.Platform is { } platform && platform.GetEventBufferDepth() < MinimumEventBufferDepth)
+        if (enabled && _component.Platform is { } platform && platform.GetEventBufferDepth() < MinimumEventBufferDepth)
         {
             platform.SetEventBufferDepth(MinimumEventBufferDepth);
         }
@@ -38,13 +53,36 @@ internal sealed class ExternalEventNotifier(AddInComponent component, string eve
             return;
         }
 
-        if (component.Platform?.ExternalEvent(component.ErrorSource, eventName, Data) != true)
+        if (_component.Platform?.ExternalEvent(_component.ErrorSource, _eventName, Data) != true)
         {
-            // Buffer full or platform gone: the messages wait in our queue; the next arrival retries.
+            // Buffer full or platform gone: the messages wait in our queue; try again soon.
             Volatile.Write(ref _outstanding, 0);
+            Schedule(RetryAfter);
         }
     }
 
     /// <summary>1C code is taking messages: the next arrival deserves a new event.</summary>
-    public void OnTaking() => Volatile.Write(ref _outstanding, 0);
+    public void OnTaking()
+    {
+        Volatile.Write(ref _outstanding, 0);
+        Schedule(Timeout.InfiniteTimeSpan);
+    }
+
+    public void Dispose()
+    {
+        Enabled = false;
+        _retry.Dispose();
+    }
+
+    private void Schedule(TimeSpan due)
+    {
+        try
+        {
+            _retry.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The object is being destroyed: no more events.
+        }
+    }
 }

@@ -95,7 +95,11 @@ public sealed class ServerComponent : AddInComponent
         _server.InboundAvailable = _notifier.OnQueued;
     }
 
-    protected override void ReleaseResources() => _server.Dispose();
+    protected override void ReleaseResources()
+    {
+        _notifier.Dispose();
+        _server.Dispose();
+    }
 
     private void Run(ref MethodCall call)
     {

@@ -188,22 +188,25 @@ public sealed class WebSocketConnection
                     await paused.ConfigureAwait(false);
                 }
 
-                if (length == buffer.Length)
+                if (length > _limits.MaxMessageBytes)
                 {
-                    if (length >= _limits.MaxMessageBytes)
-                    {
-                        Close(WebSocketCloseStatus.MessageTooBig, "Message too big");
-                        await DrainRemainingInputAsync(buffer).ConfigureAwait(false);
-                        return;
-                    }
+                    Close(WebSocketCloseStatus.MessageTooBig, "Message too big");
+                    await DrainRemainingInputAsync(buffer).ConfigureAwait(false);
+                    return;
+                }
 
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes));
+                // Never read more than one byte past the limit: that byte is what proves a message too big.
+                var readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
+                if (length == readLimit)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes + 1L));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
+                    readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
                 }
 
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), _abort.Token).ConfigureAwait(false);
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), _abort.Token).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     ClosedByHandshake = true;
@@ -212,7 +215,7 @@ public sealed class WebSocketConnection
                 }
 
                 length += result.Count;
-                if (!result.EndOfMessage)
+                if (!result.EndOfMessage || length > _limits.MaxMessageBytes)
                 {
                     continue;
                 }
@@ -352,9 +355,11 @@ public sealed class WebSocketConnection
     {
         lock (_gate)
         {
-            if (_pendingMessages < _limits.MaxPendingMessagesPerConnection
+            // Closing: keep reading, or the peer's answer to our close would never be seen.
+            if (_closeQueued
+                || (_pendingMessages < _limits.MaxPendingMessagesPerConnection
                 && _pendingBytes < _limits.MaxPendingBytesPerConnection
-                && _outgoingBytes < _limits.MaxOutgoingBytesPerConnection / 2)
+                && _outgoingBytes < _limits.MaxOutgoingBytesPerConnection / 2))
             {
                 return null;
             }
@@ -379,6 +384,8 @@ public sealed class WebSocketConnection
     private void QueueCloseLocked(WebSocketCloseStatus status, string reason)
     {
         _closeQueued = true;
+        _readingResumed?.TrySetResult();
+        _readingResumed = null;
         _outgoing.Enqueue(OutgoingFrame.Close(status, reason));
     }
 
@@ -406,7 +413,9 @@ public sealed class WebSocketConnection
             }
         }
 
-        Abort();
+        // No abort (and no cancellation, which aborts too): a close frame the WebSocket wrote on a
+        // protocol error (1002, 1007) must reach the peer before the connection ends. Disposing
+        // ends any send still pending.
         _socket.Dispose();
         _onFinished?.Invoke(this);
     }

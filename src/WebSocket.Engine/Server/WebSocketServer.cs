@@ -233,6 +233,9 @@ public sealed class WebSocketServer : IDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+
+            // A client that opens a socket and never finishes its handshake is dropped after 10 s (Kestrel's default is 30).
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             kestrel.Limits.MaxConcurrentUpgradedConnections = settings.Limits.MaxConnections;
             void Configure(ListenOptions listen)
             {

@@ -459,11 +459,12 @@ TEST_P(ClientErrors, UpgradeRefusedNamesTheHttpStatus) {
             auto r = cl.connect(srv.url(k.path), "", 10000);
             const std::string what = std::string(refKindName(kind)) + " " + k.path;
             expectFailure(c, r, what,
-                          tr(ru(), "Сервер отклонил подключение WebSocket: HTTP " + std::to_string(k.status) + " (",
-                            "The server refused the WebSocket upgrade: HTTP " + std::to_string(k.status) + " ("),
-                          ru(), /*prefixOnly=*/true);
-            EXPECT_TRUE(r.hasError(std::to_string(k.status))) << what << ": the text names the status: " << r.errorText();
-            EXPECT_TRUE(r.hasError(k.phrase)) << what << ": " << r.errorText();
+                          tr(ru(), "Сервер отклонил подключение WebSocket: HTTP " + std::to_string(k.status),
+                            "The server refused the WebSocket upgrade: HTTP " + std::to_string(k.status)),
+                          ru(), /*prefixOnly=*/false);
+            // The status as a number only: .NET's enum names (NotFound, ServiceUnavailable) are no
+            // words for a Russian reader.
+            EXPECT_FALSE(r.hasError(k.phrase)) << what << ": " << r.errorText();
             EXPECT_EQ(cl.status(), -1) << what;
         }
     }
