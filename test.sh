@@ -43,7 +43,9 @@ stage() {
 run_host_suite() {
   cmake -S tests/native-host -B tests/native-host/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
   cmake --build tests/native-host/build -j2 &&
-  ctest --test-dir tests/native-host/build --output-on-failure --timeout 600
+  # In CI a missing package or peer program is a failure, never a skip.
+  WEBSOCKET_REQUIRE_ADDIN=1 WEBSOCKET_REQUIRE_PEERS=1 \
+    ctest --test-dir tests/native-host/build --output-on-failure --timeout 600
 }
 
 stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
