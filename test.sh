@@ -6,6 +6,7 @@
 #   build.ps1 the Windows packaging script under PowerShell 7, with stand-in DLLs
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
+#   browser   headless Chromium: samples/echo.html talks to the demo echo server
 #   debian11  the same host and library inside a Debian 11 root with OpenSSL 1.1
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +17,7 @@ source tools/ci/apt.sh
 
 echo "== installing test dependencies"
 apt_install g++ clang lld cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
-  python3 python3-websockets debootstrap ca-certificates || exit 1
+  python3 python3-websockets debootstrap ca-certificates chromium || exit 1
 # Node: the machine's own (with npm) when present, else Debian's.
 command -v node >/dev/null || apt_install nodejs || exit 1
 command -v npm >/dev/null || apt_install npm || exit 1
@@ -52,6 +53,7 @@ stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
 stage build.ps1 bash tests/package/check-build-ps1.sh .work/pwsh/pwsh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite
+stage browser bash tests/browser/echo-page.sh
 stage debian11 bash tests/compat/debian11-stage.sh
 
 echo
