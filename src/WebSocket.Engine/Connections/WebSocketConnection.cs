@@ -83,8 +83,13 @@ public sealed class WebSocketConnection
         }
     }
 
-    /// <summary>Queues a message; false when the connection is closing or gone (the payload is returned either way on failure).</summary>
-    public bool Send(MessageKind kind, Payload payload)
+    /// <summary>
+    /// Queues a message; false when the connection is closing or gone (the payload is returned either way on failure).
+    /// With <paramref name="inline"/>, a message for an idle connection (nothing queued, nothing being sent) is
+    /// written by the calling thread itself: ManagedWebSocket frames it into Kestrel's output pipe, which
+    /// almost always completes at once, so no pooled work item has to be scheduled and woken for it.
+    /// </summary>
+    public bool Send(MessageKind kind, Payload payload, bool inline = true)
     {
         bool startDrain;
         lock (_gate)
@@ -100,8 +105,23 @@ public sealed class WebSocketConnection
                 payload.Return();
                 DropQueuedLocked();
                 QueueCloseLocked(WebSocketCloseStatus.PolicyViolation, "Client is not reading");
+
+                // The close can only follow the send in flight, which waits on a client that does
+                // not read: give it the close timeout, then drop the connection.
+                _abort.CancelAfter(_limits.CloseTimeout);
                 startDrain = !_sending;
                 _sending = true;
+                if (!startDrain)
+                {
+                    // A send is in flight: the running drain sends the close after it. Never fall
+                    // through to an inline send of the payload just returned.
+                    return false;
+                }
+            }
+            else if (inline && !_sending)
+            {
+                _sending = true;
+                startDrain = false;
             }
             else
             {
@@ -119,9 +139,78 @@ public sealed class WebSocketConnection
         if (startDrain)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.DrainAsync(), this, preferLocal: false);
+            return !_closeQueued;
         }
 
-        return !_closeQueued;
+        SendInline(kind, payload);
+        return true;
+    }
+
+    /// <summary>Writes one frame on the caller's thread (the connection was idle and is now marked sending).</summary>
+    private void SendInline(MessageKind kind, Payload payload)
+    {
+        ValueTask sending;
+        try
+        {
+            var type = kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            sending = _socket.SendAsync(payload.Memory, type, endOfMessage: true, _abort.Token);
+        }
+        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            payload.Return();
+            SendFailed();
+            return;
+        }
+
+        if (!sending.IsCompletedSuccessfully)
+        {
+            _ = FinishInlineSendAsync(sending, payload);
+            return;
+        }
+
+        sending.GetAwaiter().GetResult();
+        payload.Return();
+        lock (_gate)
+        {
+            if (_outgoing.Count == 0)
+            {
+                _sending = false;
+                return;
+            }
+        }
+
+        // Something was queued meanwhile (a close, or a message from another thread): the pool drains it.
+        ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.DrainAsync(), this, preferLocal: false);
+    }
+
+    private async Task FinishInlineSendAsync(ValueTask sending, Payload payload)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            SendFailed();
+            return;
+        }
+        finally
+        {
+            payload.Return();
+        }
+
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The connection broke while sending: it is over; what was queued is dropped.</summary>
+    private void SendFailed()
+    {
+        Abort();
+        lock (_gate)
+        {
+            DropQueuedLocked();
+            _sending = false;
+        }
     }
 
     /// <summary>Closes after what is already queued has been sent; false if it was already closing or gone.</summary>
@@ -177,7 +266,11 @@ public sealed class WebSocketConnection
     /// <summary>Receives until the client closes or the connection breaks; completes when the connection is over.</summary>
     public async Task RunAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+        // No receive buffer is held while the connection is idle: between messages a zero-byte
+        // receive waits for the next frame (ManagedWebSocket passes it down to Kestrel, which waits
+        // on the socket without a buffer either). The buffer goes back to the pool only when that
+        // wait would block, so a busy connection keeps it from one message to the next.
+        byte[]? buffer = null;
         var length = 0;
         try
         {
@@ -185,28 +278,59 @@ public sealed class WebSocketConnection
             {
                 if (ReadingGate() is { } paused)
                 {
+                    if (length == 0 && buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+
                     await paused.ConfigureAwait(false);
                 }
 
                 if (length > _limits.MaxMessageBytes)
                 {
                     Close(WebSocketCloseStatus.MessageTooBig, "Message too big");
-                    await DrainRemainingInputAsync(buffer).ConfigureAwait(false);
+                    await DrainRemainingInputAsync(buffer!).ConfigureAwait(false);
                     return;
                 }
 
-                // Never read more than one byte past the limit: that byte is what proves a message too big.
-                var readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
-                if (length == readLimit)
+                ValueWebSocketReceiveResult result = default;
+                var received = false;
+                if (length == 0)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes + 1L));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                    readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
+                    var next = _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+                    if (!next.IsCompleted && buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+
+                    result = await next.ConfigureAwait(false);
+
+                    // A close, or an empty message, is complete already; anything else has a payload to read.
+                    received = result.MessageType == WebSocketMessageType.Close || result.EndOfMessage;
+                    if (!received)
+                    {
+                        buffer ??= ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+                    }
                 }
 
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), _abort.Token).ConfigureAwait(false);
+                if (!received)
+                {
+                    // Never read more than one byte past the limit: that byte is what proves a message too big.
+                    var readLimit = (int)Math.Min(buffer!.Length, _limits.MaxMessageBytes + 1L);
+                    if (length == readLimit)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes + 1L));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                        readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), _abort.Token).ConfigureAwait(false);
+                }
+
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     ClosedByHandshake = true;
@@ -221,11 +345,15 @@ public sealed class WebSocketConnection
                 }
 
                 Payload payload;
-                if (buffer.Length > ReceiveChunk)
+                if (length == 0)
                 {
-                    // A large message keeps the array it grew into; the loop starts a fresh small one.
+                    payload = Payload.Empty;
+                }
+                else if (buffer!.Length > ReceiveChunk)
+                {
+                    // A large message keeps the array it grew into; the next message rents a small one.
                     payload = Payload.FromRented(buffer, length);
-                    buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+                    buffer = null;
                 }
                 else
                 {
@@ -253,7 +381,11 @@ public sealed class WebSocketConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             Finish();
         }
     }
@@ -341,13 +473,7 @@ public sealed class WebSocketConnection
         }
         catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
         {
-            // The connection broke while sending: it is over; what was queued is dropped.
-            Abort();
-            lock (_gate)
-            {
-                DropQueuedLocked();
-                _sending = false;
-            }
+            SendFailed();
         }
     }
 

@@ -189,7 +189,8 @@ public sealed class WebSocketServer : IDisposable
         var queued = 0;
         foreach (var connection in targets)
         {
-            if (connection.Send(kind, shared))
+            // Queued: the 1C thread must not write to thousands of sockets itself.
+            if (connection.Send(kind, shared, inline: false))
             {
                 queued++;
             }

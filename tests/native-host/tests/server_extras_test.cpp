@@ -39,6 +39,45 @@ int closeCodeIn(const std::string& bytes) {
 
 class ServerRobust : public AddinTest {};
 
+// contract.md: "a client that does not read is disconnected (close code 1008) rather than letting
+// memory grow without limit".
+TEST_F(ServerRobust, AClientThatStopsReadingIsDisconnectedWith1008) {
+    Component& c = make();
+    Server s(c);
+    ASSERT_TRUE(c.set("РазмерОчередиОтправки", I(1024 * 1024)));
+    ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
+    RawClient r("127.0.0.1", int(s.port()), /*rcvbuf=*/4096);
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r.handshake());
+    for (int i = 0; i < 100 && s.connections().empty(); ++i) std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(s.connections().rfind("1:", 0), 0u) << s.connections();
+
+    // 64 KB at a time to a client that reads nothing: the socket buffers and the 1 MiB queue fill,
+    // then Send must refuse (False) instead of queueing without limit.
+    const std::string chunk(64 * 1024, 'x');
+    int accepted = 0;
+    bool refused = false;
+    while (accepted < 2000 && !refused) {
+        if (s.sendText(1, chunk)) {
+            ++accepted;
+        } else {
+            refused = true;
+        }
+    }
+    ASSERT_TRUE(refused) << "Send accepted " << accepted << " × 64 KB for a client that reads nothing";
+    EXPECT_LT(accepted, 200) << "far more than the 1 MiB queue plus socket buffers was accepted";
+    EXPECT_NE(c.errorDescription(), "");
+
+    // Now the client reads: what was in flight, then the close frame with 1008.
+    std::string got;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!r.closed() && std::chrono::steady_clock::now() < deadline) got += r.recvSome(100ms);
+    EXPECT_TRUE(r.closed()) << "the connection of a client that stopped reading must end";
+    EXPECT_EQ(closeCodeIn(got), 1008) << got.size() << " bytes read";
+    for (int i = 0; i < 100 && !s.connections().empty(); ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(s.connections(), "");
+}
+
 TEST_F(ServerRobust, NothingARawClientSendsHurtsTheServer) {
     Component& c = make();
     Server s(c);
