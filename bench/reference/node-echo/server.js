@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+'use strict';
+// The second reference of bench/run.sh: an echo server on the npm `ws` package, one process,
+// each message echoed as it came (text as text, binary as binary). A text message
+// "!broadcast BODY" is not echoed: BODY goes once to every open connection (the sender included).
+//
+//   node server.js [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem]
+// Prints ws://HOST:PORT/ (wss:// with a certificate) once listening.
+const fs = require('fs');
+const http = require('http');
+const https = require('https');
+const { WebSocketServer } = require('ws');
+
+const args = { host: '127.0.0.1', port: 0, cert: null, key: null };
+for (let i = 2; i < process.argv.length; i++) {
+  const k = process.argv[i];
+  const v = process.argv[++i];
+  if (k === '--host') args.host = v;
+  else if (k === '--port') args.port = Number(v);
+  else if (k === '--cert') args.cert = v;
+  else if (k === '--key') args.key = v;
+  else {
+    process.stderr.write('usage: node server.js [--host H] [--port N] [--cert C --key K]\n');
+    process.exit(2);
+  }
+}
+
+const tls = Boolean(args.cert);
+const server = tls
+  ? https.createServer({ cert: fs.readFileSync(args.cert), key: fs.readFileSync(args.key) })
+  : http.createServer();
+server.on('request', (req, res) => {
+  res.writeHead(426, { Upgrade: 'websocket' });
+  res.end();
+});
+
+const PREFIX = Buffer.from('!broadcast ');
+const wss = new WebSocketServer({ server, perMessageDeflate: false });
+wss.on('connection', (ws) => {
+  ws.on('error', () => {});
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary && data.length >= PREFIX.length && data[0] === 0x21 && data.subarray(0, PREFIX.length).equals(PREFIX)) {
+      const body = data.subarray(PREFIX.length);
+      for (const client of wss.clients) {
+        if (client.readyState === 1) client.send(body, { binary: false });
+      }
+      return;
+    }
+    ws.send(data, { binary: isBinary });
+  });
+});
+
+server.listen(args.port, args.host, () => {
+  const host = args.host.includes(':') ? `[${args.host}]` : args.host;
+  process.stdout.write(`${tls ? 'wss' : 'ws'}://${host}:${server.address().port}/\n`);
+});
+const stop = () => {
+  for (const client of wss.clients) client.terminate();
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
