@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "addin/addin.h"
+#include "addin/empty_component.h"
 
 // ---- compile-time facts -----------------------------------------------------------------------
 static_assert(sizeof(void*) == 8, "x86_64 only");
@@ -95,31 +96,7 @@ ptrdiff_t baseOffset(Impl* p) {
 
 }  // namespace
 
-class Empty final : public IComponentBase {
-public:
-    bool ADDIN_API Init(void*) override { return true; }
-    bool ADDIN_API setMemManager(void*) override { return true; }
-    long ADDIN_API GetInfo() override { return 2000; }
-    void ADDIN_API Done() override {}
-    bool ADDIN_API RegisterExtensionAs(WCHAR_T**) override { return false; }
-    long ADDIN_API GetNProps() override { return 0; }
-    long ADDIN_API FindProp(const WCHAR_T*) override { return -1; }
-    const WCHAR_T* ADDIN_API GetPropName(long, long) override { return nullptr; }
-    bool ADDIN_API GetPropVal(const long, tVariant*) override { return false; }
-    bool ADDIN_API SetPropVal(const long, tVariant*) override { return false; }
-    bool ADDIN_API IsPropReadable(const long) override { return false; }
-    bool ADDIN_API IsPropWritable(const long) override { return false; }
-    long ADDIN_API GetNMethods() override { return 0; }
-    long ADDIN_API FindMethod(const WCHAR_T*) override { return -1; }
-    const WCHAR_T* ADDIN_API GetMethodName(const long, const long) override { return nullptr; }
-    long ADDIN_API GetNParams(const long) override { return 0; }
-    bool ADDIN_API GetParamDefValue(const long, const long, tVariant*) override { return false; }
-    bool ADDIN_API HasRetVal(const long) override { return false; }
-    bool ADDIN_API CallAsProc(const long, tVariant*, const long) override { return false; }
-    bool ADDIN_API CallAsFunc(const long, tVariant*, tVariant*, const long) override { return false; }
-    void ADDIN_API SetLocale(const WCHAR_T*) override {}
-    void ADDIN_API SetUserInterfaceLanguageCode(const WCHAR_T*) override {}
-};
+using Empty = EmptyComponent;
 static_assert(sizeof(IComponentBase) == 32, "IComponentBase: four vtable pointers");
 static_assert(sizeof(Empty) == 32, "a component without data members: four vtable pointers");
 

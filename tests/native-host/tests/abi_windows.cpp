@@ -3,6 +3,7 @@
 //   clang++ -target i686-pc-windows-msvc   -fsyntax-only -I include tests/abi_windows.cpp
 // It checks the Windows facts of native-api.md against the same header the Linux tests use.
 #include "addin/addin.h"
+#include "addin/empty_component.h"
 
 #define OFFSET(T, m) __builtin_offsetof(T, m)
 
@@ -21,31 +22,7 @@ static_assert(OFFSET(tVariant, strLen) == sizeof(void*), "length right after the
 static_assert(sizeof(IPlatformInfo::AppInfo) == 3 * sizeof(void*), "AppInfo: 12 bytes on x86, 24 on x64");
 static_assert(OFFSET(IPlatformInfo::AppInfo, Application) == 2 * sizeof(void*), "Application after two pointers");
 
-class Impl final : public IComponentBase {
-public:
-    bool ADDIN_API Init(void*) override { return true; }
-    bool ADDIN_API setMemManager(void*) override { return true; }
-    long ADDIN_API GetInfo() override { return 2000; }
-    void ADDIN_API Done() override {}
-    bool ADDIN_API RegisterExtensionAs(WCHAR_T**) override { return false; }
-    long ADDIN_API GetNProps() override { return 0; }
-    long ADDIN_API FindProp(const WCHAR_T*) override { return -1; }
-    const WCHAR_T* ADDIN_API GetPropName(long, long) override { return nullptr; }
-    bool ADDIN_API GetPropVal(const long, tVariant*) override { return false; }
-    bool ADDIN_API SetPropVal(const long, tVariant*) override { return false; }
-    bool ADDIN_API IsPropReadable(const long) override { return false; }
-    bool ADDIN_API IsPropWritable(const long) override { return false; }
-    long ADDIN_API GetNMethods() override { return 0; }
-    long ADDIN_API FindMethod(const WCHAR_T*) override { return -1; }
-    const WCHAR_T* ADDIN_API GetMethodName(const long, const long) override { return nullptr; }
-    long ADDIN_API GetNParams(const long) override { return 0; }
-    bool ADDIN_API GetParamDefValue(const long, const long, tVariant*) override { return false; }
-    bool ADDIN_API HasRetVal(const long) override { return false; }
-    bool ADDIN_API CallAsProc(const long, tVariant*, const long) override { return false; }
-    bool ADDIN_API CallAsFunc(const long, tVariant*, tVariant*, const long) override { return false; }
-    void ADDIN_API SetLocale(const WCHAR_T*) override {}
-    void ADDIN_API SetUserInterfaceLanguageCode(const WCHAR_T*) override {}
-};
+using Impl = EmptyComponent;
 static_assert(sizeof(Impl) == 4 * sizeof(void*), "the object is four vtable pointers");
 
 class Mem final : public IMemoryManager {
