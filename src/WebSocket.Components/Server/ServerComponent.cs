@@ -113,6 +113,8 @@ public sealed class ServerComponent : AddInComponent
             throw new AddInException(ServerMessages.PortOutOfRange(port));
         }
 
+        // The engine refuses too; asking first means a running server is reported as such, not as
+        // whatever is wrong with the certificate files it would otherwise read in vain.
         if (_server.IsRunning)
         {
             throw new AddInException(ServerMessages.StartFailed(
