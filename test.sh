@@ -3,6 +3,7 @@
 # installs what the tests need, then runs each stage and prints a summary. Exits non-zero if any
 # stage failed. Stages:
 #   managed   xunit: ABI layouts against clang's (Itanium, MSVC x64, MSVC x86), the package's manifest
+#   engine    xunit: the engine's concurrency pieces in-process (the inbound queue's wake-ups under races)
 #   build.ps1 the Windows packaging script under PowerShell 7, with stand-in DLLs
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
@@ -50,6 +51,7 @@ run_host_suite() {
 }
 
 stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
+stage engine dotnet test tests/managed/WebSocket.Engine.Tests -c Release -nologo
 stage build.ps1 bash tests/package/check-build-ps1.sh .work/pwsh/pwsh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite

@@ -117,18 +117,24 @@ start_server() {  # start_server KIND[+VAR=VALUE...] SHAPE(echo|broadcast|tls)
   # build (--servers ours,ours+WSX_SWITCH=0,kestrel), or ZIP=PATH for another build of the add-in
   # (--servers ours,ours+ZIP=/tmp/patched/dist/WebSocket.zip,kestrel).
   # (ZIP=PATH there is not an environment setting: that server runs another build of the add-in.)
-  local kind=${spec%%+*} envs=() zip="$ZIP" e
+  # SET=PROPERTY=NUMBER sets a property of ours before Запустить (ours+SET=ТаймаутПинга=0), and
+  # ARG=FLAG passes a flag to the server program (kestrel+ARG=--no-ping-timeout).
+  local kind=${spec%%+*} envs=() zip="$ZIP" e extra=()
   [ "$kind" = "$spec" ] || IFS=+ read -r -a envs <<< "${spec#*+}"
   for e in "${!envs[@]}"; do
-    [[ "${envs[$e]}" == ZIP=* ]] && { zip="${envs[$e]#ZIP=}"; unset 'envs[$e]'; }
+    case "${envs[$e]}" in
+      ZIP=*) zip="${envs[$e]#ZIP=}"; unset 'envs[$e]' ;;
+      SET=*) extra+=(--set "${envs[$e]#SET=}"); unset 'envs[$e]' ;;
+      ARG=*) extra+=("${envs[$e]#ARG=}"); unset 'envs[$e]' ;;
+    esac
   done
   local tlsargs=() cmd=()
   case "$kind:$shape" in
     ours:broadcast) cmd=("$OUT/hosts/bench-host" broadcast --zip "$zip" 127.0.0.1 "$PORT") ;;
-    ours:tls) cmd=("$OUT/hosts/ws-echo-host" --quiet --zip "$zip" 127.0.0.1 "$PORT" "$CERT" "$KEY") ;;
-    ours:*) cmd=("$OUT/hosts/ws-echo-host" --quiet --zip "$zip" 127.0.0.1 "$PORT") ;;
+    ours:tls) cmd=("$OUT/hosts/ws-echo-host" --quiet --zip "$zip" "${extra[@]}" 127.0.0.1 "$PORT" "$CERT" "$KEY") ;;
+    ours:*) cmd=("$OUT/hosts/ws-echo-host" --quiet --zip "$zip" "${extra[@]}" 127.0.0.1 "$PORT") ;;
     kestrel:*) [ "$shape" = tls ] && tlsargs=(--cert "$CERT" --key "$KEY")
-      cmd=("$OUT/kestrel-echo/kestrel-echo" --host 127.0.0.1 --port "$PORT" "${tlsargs[@]}") ;;
+      cmd=("$OUT/kestrel-echo/kestrel-echo" --host 127.0.0.1 --port "$PORT" "${tlsargs[@]}" "${extra[@]}") ;;
     node:*) [ "$shape" = tls ] && tlsargs=(--cert "$CERT" --key "$KEY")
       cmd=(node "$BENCH/reference/node-echo/server.js" --host 127.0.0.1 --port "$PORT" "${tlsargs[@]}") ;;
   esac

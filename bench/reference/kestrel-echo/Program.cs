@@ -2,7 +2,7 @@
 // NativeAOT, the handler echoing in-process: each message goes back on its connection as it came
 // (text as text, binary as binary), from one pooled buffer per connection.
 //
-//   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem]
+//   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]
 //
 // Prints ws://HOST:PORT/ (wss:// with a certificate) once listening. A text message
 // "!broadcast BODY" is not echoed: BODY is sent once to every open connection (the sender
@@ -39,6 +39,7 @@ internal static class Program
         var host = "127.0.0.1";
         var port = 0;
         string? cert = null, key = null;
+        var pingTimeout = TimeSpan.FromSeconds(30);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} wants a value");
@@ -48,8 +49,9 @@ internal static class Program
                 case "--port": port = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--cert": cert = Next(); break;
                 case "--key": key = Next(); break;
+                case "--no-ping-timeout": pingTimeout = Timeout.InfiniteTimeSpan; break;
                 default:
-                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem]");
+                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]");
                     return 2;
             }
         }
@@ -76,7 +78,11 @@ internal static class Program
         });
 
         var app = builder.Build();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        // The add-in's defaults (ПериодПинга, ТаймаутПинга): a ping every 30 s, and a client that
+        // does not answer it within 30 s is dropped. A separate server put in front of 1C needs
+        // the same dead-peer detection, and System.Net.WebSockets charges for it on every frame.
+        // --no-ping-timeout measures the reference without it.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = pingTimeout });
         app.Run(HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
 

@@ -24,16 +24,24 @@ public sealed class WebSocketConnection
     private readonly ConnectionLimits _limits;
     private readonly Func<InboundMessage, bool> _deliver;
     private readonly Action<WebSocketConnection>? _onFinished;
+
+    // Cancelling it aborts the socket (registered once, below). Sends and receives are given no
+    // token: ManagedWebSocket would register one on every call, and a cancellable send always
+    // takes its slow path (an async state machine, the send mutex's async wait); cancelling one
+    // call aborts the whole socket anyway, which is what the one registration does.
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly Queue<OutgoingFrame> _outgoing = new();
     private long _outgoingBytes;
     private bool _sending;
-    private bool _closeQueued;
+    private volatile bool _closeQueued;
     private bool _finished;
+
+    // Counted without the gate: they change twice per message, on two threads (the receive loop
+    // and the 1C thread). The gate is taken only when reading is paused or about to be.
     private int _pendingMessages;
     private long _pendingBytes;
-    private TaskCompletionSource? _readingResumed;
+    private volatile TaskCompletionSource? _readingResumed;
 
     // Completed once our close frame is out (or can no longer be sent).
     private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,6 +54,7 @@ public sealed class WebSocketConnection
         _limits = limits;
         _deliver = deliver;
         _onFinished = finished;
+        _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), socket);
     }
 
     public long Id { get; }
@@ -153,7 +162,7 @@ public sealed class WebSocketConnection
         try
         {
             var type = kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-            sending = _socket.SendAsync(payload.Memory, type, endOfMessage: true, _abort.Token);
+            sending = _socket.SendAsync(payload.Memory, type, endOfMessage: true, CancellationToken.None);
         }
         catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
         {
@@ -255,11 +264,17 @@ public sealed class WebSocketConnection
     /// <summary>1C took one of this client's messages: reading may resume.</summary>
     public void OnMessageTaken(int length)
     {
-        lock (_gate)
+        Interlocked.Decrement(ref _pendingMessages);
+        Interlocked.Add(ref _pendingBytes, -length);
+
+        // Interlocked above is a full fence: if reading paused before it, the pause is visible here;
+        // if it pauses after, ReadingGate sees these counts (see there).
+        if (_readingResumed is not null)
         {
-            _pendingMessages--;
-            _pendingBytes -= length;
-            ResumeReadingIfBelowLimitsLocked();
+            lock (_gate)
+            {
+                ResumeReadingIfBelowLimitsLocked();
+            }
         }
     }
 
@@ -298,7 +313,7 @@ public sealed class WebSocketConnection
                 var received = false;
                 if (length == 0)
                 {
-                    var next = _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+                    var next = _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                     if (!next.IsCompleted && buffer is not null)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
@@ -328,7 +343,7 @@ public sealed class WebSocketConnection
                         readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
                     }
 
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), _abort.Token).ConfigureAwait(false);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), CancellationToken.None).ConfigureAwait(false);
                 }
 
                 if (result.MessageType == WebSocketMessageType.Close)
@@ -361,11 +376,8 @@ public sealed class WebSocketConnection
                 }
 
                 var kind = result.MessageType == WebSocketMessageType.Text ? InboundKind.Text : InboundKind.Binary;
-                lock (_gate)
-                {
-                    _pendingMessages++;
-                    _pendingBytes += length;
-                }
+                Interlocked.Increment(ref _pendingMessages);
+                Interlocked.Add(ref _pendingBytes, length);
 
                 length = 0;
                 if (!_deliver(new InboundMessage(this, kind, payload)))
@@ -463,7 +475,7 @@ public sealed class WebSocketConnection
                 try
                 {
                     var type = frame.Kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                    await _socket.SendAsync(frame.Payload.Memory, type, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                    await _socket.SendAsync(frame.Payload.Memory, type, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -479,30 +491,44 @@ public sealed class WebSocketConnection
 
     private Task? ReadingGate()
     {
+        // Closing: keep reading, or the peer's answer to our close would never be seen.
+        if (_closeQueued || !OverReadingLimits())
+        {
+            return null;
+        }
+
         lock (_gate)
         {
-            // Closing: keep reading, or the peer's answer to our close would never be seen.
-            if (_closeQueued
-                || (_pendingMessages < _limits.MaxPendingMessagesPerConnection
-                && _pendingBytes < _limits.MaxPendingBytesPerConnection
-                && _outgoingBytes < _limits.MaxOutgoingBytesPerConnection / 2))
+            if (_closeQueued || !OverReadingLimits())
             {
                 return null;
             }
 
             _readingResumed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _readingResumed.Task;
+
+            // 1C may have taken messages between the look above and the pause becoming visible to
+            // it (OnMessageTaken looks for a pause only after counting): look at the counts again
+            // now that it is visible, so such a take cannot leave reading paused for good.
+            Interlocked.MemoryBarrier();
+            var paused = _readingResumed.Task;
+            ResumeReadingIfBelowLimitsLocked();
+            return paused.IsCompleted ? null : paused;
         }
     }
 
+    private bool OverReadingLimits() =>
+        Volatile.Read(ref _pendingMessages) >= _limits.MaxPendingMessagesPerConnection
+        || Interlocked.Read(ref _pendingBytes) >= _limits.MaxPendingBytesPerConnection
+        || Interlocked.Read(ref _outgoingBytes) >= _limits.MaxOutgoingBytesPerConnection / 2;
+
     private void ResumeReadingIfBelowLimitsLocked()
     {
-        if (_readingResumed is not null
-            && _pendingMessages <= _limits.MaxPendingMessagesPerConnection / 2
-            && _pendingBytes <= _limits.MaxPendingBytesPerConnection / 2
+        if (_readingResumed is { } paused
+            && Volatile.Read(ref _pendingMessages) <= _limits.MaxPendingMessagesPerConnection / 2
+            && Interlocked.Read(ref _pendingBytes) <= _limits.MaxPendingBytesPerConnection / 2
             && _outgoingBytes <= _limits.MaxOutgoingBytesPerConnection / 4)
         {
-            _readingResumed.TrySetResult();
+            paused.TrySetResult();
             _readingResumed = null;
         }
     }

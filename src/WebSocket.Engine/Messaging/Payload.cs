@@ -5,19 +5,31 @@ using System.Threading;
 namespace WebSocketAddIn.Engine.Messaging;
 
 /// <summary>
-/// A message body in a pooled array. Either one owner (who returns it once it has been copied out
-/// or sent), or — for a broadcast — shared by several holders, each returning it once; the array
-/// goes back to the pool with the last. A broadcast to 10,000 clients never copies the body.
+/// A message body in an array that is pooled unless it is small. Either one owner (who returns it
+/// once it has been copied out or sent), or — for a broadcast — shared by several holders, each
+/// returning it once; a pooled array goes back to the pool with the last. A broadcast to 10,000
+/// clients never copies the body.
 /// </summary>
 public readonly struct Payload
 {
+    /// <summary>
+    /// Bodies smaller than this are copied into arrays of their own instead of pooled ones. A received
+    /// message is rented on the pool thread that read it and returned on the 1C thread that took it,
+    /// so the pool's per-thread caches never hit and every rent and return took the pool's shared
+    /// lock, contended by all connections (perf at 64 × 4 × 32 B, docs/benchmarks.md); a small array
+    /// from the GC costs less than that lock.
+    /// </summary>
+    public const int PooledFrom = 1024;
+
     // byte[] for one owner, SharedArray for several; null for the empty payload.
     private readonly object? _owner;
+    private readonly bool _pooled;
 
-    private Payload(object? owner, int length)
+    private Payload(object? owner, int length, bool pooled)
     {
         _owner = owner;
         Length = length;
+        _pooled = pooled;
     }
 
     public int Length { get; }
@@ -31,7 +43,7 @@ public readonly struct Payload
     private byte[]? Array => _owner as byte[] ?? (_owner as SharedArray)?.Array;
 
     /// <summary>Takes ownership of an array rented from <see cref="ArrayPool{T}.Shared"/>.</summary>
-    public static Payload FromRented(byte[] array, int length) => new(array, length);
+    public static Payload FromRented(byte[] array, int length) => new(array, length, pooled: true);
 
     public static Payload CopyOf(ReadOnlySpan<byte> bytes)
     {
@@ -40,9 +52,14 @@ public readonly struct Payload
             return Empty;
         }
 
+        if (bytes.Length < PooledFrom)
+        {
+            return new Payload(bytes.ToArray(), bytes.Length, pooled: false);
+        }
+
         var array = ArrayPool<byte>.Shared.Rent(bytes.Length);
         bytes.CopyTo(array);
-        return new Payload(array, bytes.Length);
+        return new Payload(array, bytes.Length, pooled: true);
     }
 
     /// <summary>Turns a payload of one owner into one held by <paramref name="holders"/>; each must call <see cref="Return"/> once.</summary>
@@ -53,14 +70,14 @@ public readonly struct Payload
             throw new InvalidOperationException("Only a payload of one owner can be shared.");
         }
 
-        return new Payload(new SharedArray(array, holders), Length);
+        return new Payload(new SharedArray(array, holders, _pooled), Length, _pooled);
     }
 
     public void Return()
     {
         switch (_owner)
         {
-            case byte[] array:
+            case byte[] array when _pooled:
                 ArrayPool<byte>.Shared.Return(array);
                 break;
             case SharedArray shared:
@@ -69,7 +86,7 @@ public readonly struct Payload
         }
     }
 
-    private sealed class SharedArray(byte[] array, int holders)
+    private sealed class SharedArray(byte[] array, int holders, bool pooled)
     {
         private int _holders = holders;
 
@@ -77,7 +94,7 @@ public readonly struct Payload
 
         public void Release()
         {
-            if (Interlocked.Decrement(ref _holders) == 0)
+            if (Interlocked.Decrement(ref _holders) == 0 && pooled)
             {
                 ArrayPool<byte>.Shared.Return(Array);
             }

@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -310,6 +311,15 @@ public sealed class WebSocketServer : IDisposable
             .Select(ours => offered.FirstOrDefault(theirs => string.Equals(theirs, ours, StringComparison.OrdinalIgnoreCase)))
             .FirstOrDefault(match => match is not null);
         var request = DescribeRequest(context, subprotocol ?? string.Empty);
+
+        // Kestrel ignores the minimum response data rate on an upgraded connection, yet it still
+        // accounts every write against it under a lock that the 1C thread (writing) and the pool
+        // (sending) then contend for. A client that stops reading is handled by SendQueueSize.
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } minimumRate)
+        {
+            minimumRate.MinDataRate = null;
+        }
+
         var socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol).ConfigureAwait(false);
         WebSocketConnection connection;
         lock (_connectionsGate)

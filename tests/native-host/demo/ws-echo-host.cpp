@@ -1,6 +1,6 @@
 // ws-echo-host: the seed's echo loop, run by a native host exactly as 1C would run it.
 //
-//   ws-echo-host [--quiet] [--zip PACKAGE.zip] [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]
+//   ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]
 //
 // Loads the Linux x86_64 component out of the package (default: $WEBSOCKET_ADDIN_ZIP, else
 // <repo>/dist/WebSocket.zip), creates AddIn.WebSocket.Server, calls
@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -34,7 +35,7 @@ namespace {
 
 void usage() {
     std::fprintf(stderr,
-                 "usage: ws-echo-host [--quiet] [--zip PACKAGE.zip] [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]\n"
+                 "usage: ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]\n"
                  "  defaults: INTERFACE 0.0.0.0, PORT 8080 (0 picks a free port)\n");
 }
 
@@ -44,10 +45,22 @@ int main(int argc, char** argv) {
     bool quiet = false;
     std::string zip;
     std::vector<std::string> pos;
+    std::vector<std::pair<std::string, long>> settings;  // --set ТаймаутПинга=0: set before Запустить
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--quiet" || a == "-q") quiet = true;
         else if (a == "--zip" && i + 1 < argc) zip = argv[++i];
+        else if (a == "--set" && i + 1 < argc) {
+            std::string kv = argv[++i];
+            auto eq = kv.find('=');
+            char* end = nullptr;
+            long value = eq == std::string::npos ? 0 : std::strtol(kv.c_str() + eq + 1, &end, 10);
+            if (eq == std::string::npos || end == kv.c_str() + eq + 1 || *end != '\0') {
+                std::fprintf(stderr, "ws-echo-host: --set wants PROPERTY=NUMBER, got %s\n", kv.c_str());
+                return 2;
+            }
+            settings.emplace_back(kv.substr(0, eq), value);
+        }
         else if (a == "--help" || a == "-h") { usage(); return 0; }
         else pos.push_back(a);
     }
@@ -81,6 +94,14 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ws-echo-host: %s\n", e.what());
         return 1;
+    }
+
+    for (const auto& [name, value] : settings) {
+        if (!server->set(name, I(value))) {
+            std::fprintf(stderr, "ws-echo-host: cannot set %s\n", name.c_str());
+            server->destroy();
+            return 2;
+        }
     }
 
     std::vector<Variant> runArgs{S(iface), I(port)};
