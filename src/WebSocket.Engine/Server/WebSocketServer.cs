@@ -34,12 +34,17 @@ public sealed class WebSocketServer : IDisposable
 {
     private readonly Lock _lifecycle = new();
     private readonly InboundMailbox _inbound = new();
+
+    // One delegate for every connection (a method group would allocate one per connection).
+    private readonly Func<InboundMessage, bool> _deliver;
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private readonly Lock _connectionsGate = new();
     private long _lastId;
     private WebApplication? _app;
     private ServerSettings? _settings;
     private bool _accepting;
+
+    public WebSocketServer() => _deliver = _inbound.Deliver;
 
     /// <summary>The interface as the user gave it ("0.0.0.0" for every interface), "" when stopped.</summary>
     public string Interface { get; private set; } = string.Empty;
@@ -331,7 +336,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, _inbound.Deliver) { Request = request };
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, _deliver) { Request = request };
             _connections[connection.Id] = connection;
             if (settings.ReportConnectionEvents)
             {
