@@ -28,10 +28,15 @@ public sealed class WebSocketConnection
     // Cancelling it aborts the socket (registered once, below). Sends and receives are given no
     // token: ManagedWebSocket would register one on every call, and a cancellable send always
     // takes its slow path (an async state machine, the send mutex's async wait); cancelling one
-    // call aborts the whole socket anyway, which is what the one registration does.
+    // call aborts the whole socket anyway, which is what the one registration does. Aborting ends
+    // what is pending: on the server ASP.NET Core's WebSocket stream aborts the HTTP connection
+    // when an aborted socket disposes it (tests: a peer that never answers our close, a client
+    // that stops reading).
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly Queue<OutgoingFrame> _outgoing = new();
+    // Written under the gate, but read without it by ReadingGate's fast path: Interlocked, so a
+    // 32-bit process (Windows x86) never sees half of a write.
     private long _outgoingBytes;
     private bool _sending;
     private volatile bool _closeQueued;
@@ -135,7 +140,7 @@ public sealed class WebSocketConnection
             else
             {
                 _outgoing.Enqueue(new OutgoingFrame(kind, payload));
-                _outgoingBytes += payload.Length;
+                Interlocked.Add(ref _outgoingBytes, payload.Length);
                 startDrain = !_sending;
                 _sending = true;
                 if (!startDrain)
@@ -219,6 +224,11 @@ public sealed class WebSocketConnection
         {
             DropQueuedLocked();
             _sending = false;
+
+            // Reading may be paused on what was queued: let the receive loop run into the abort
+            // and end the connection, instead of waiting for a resume that nothing will send.
+            _readingResumed?.TrySetResult();
+            _readingResumed = null;
         }
     }
 
@@ -450,7 +460,7 @@ public sealed class WebSocketConnection
                         return;
                     }
 
-                    _outgoingBytes -= frame.Payload.Length;
+                    Interlocked.Add(ref _outgoingBytes, -frame.Payload.Length);
                     ResumeReadingIfBelowLimitsLocked();
                 }
 
@@ -548,7 +558,7 @@ public sealed class WebSocketConnection
             frame.Payload.Return();
         }
 
-        _outgoingBytes = 0;
+        Interlocked.Exchange(ref _outgoingBytes, 0);
     }
 
     private void Finish()

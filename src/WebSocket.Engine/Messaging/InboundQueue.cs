@@ -62,8 +62,9 @@ public sealed class InboundQueue<T>
                 var remaining = deadline == long.MaxValue ? Timeout.Infinite : (int)System.Math.Max(0, deadline - System.Environment.TickCount64);
                 if (_completed || remaining == 0)
                 {
-                    item = default!;
-                    return false;
+                    // One more look: an item added after the look above, just before Complete (the
+                    // client's last message, then the end of its connection), is still handed out.
+                    return _items.TryDequeue(out item!);
                 }
 
                 // Reset before announcing the wait, so a Set meant for this wait cannot be lost;

@@ -65,6 +65,12 @@ public readonly struct Payload
     /// <summary>Turns a payload of one owner into one held by <paramref name="holders"/>; each must call <see cref="Return"/> once.</summary>
     public Payload Share(int holders)
     {
+        if (_owner is null)
+        {
+            // An empty body (empty ДвоичныеДанные): nothing to share, nothing to return.
+            return this;
+        }
+
         if (_owner is not byte[] array)
         {
             throw new InvalidOperationException("Only a payload of one owner can be shared.");

@@ -317,9 +317,10 @@ public sealed class WebSocketServer : IDisposable
             .FirstOrDefault(match => match is not null);
         var request = DescribeRequest(context, subprotocol ?? string.Empty);
 
-        // Kestrel ignores the minimum response data rate on an upgraded connection, yet it still
-        // accounts every write against it under a lock that the 1C thread (writing) and the pool
-        // (sending) then contend for. A client that stops reading is handled by SendQueueSize.
+        // Kestrel times every write against the minimum response data rate, under a lock that the
+        // 1C thread (writing) and the pool (sending) contend for on every message. For a WebSocket
+        // our own limits decide when a client that does not read is dropped: the send queue
+        // (SendQueueSize, then 1008) and the close timeout.
         if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } minimumRate)
         {
             minimumRate.MinDataRate = null;

@@ -159,6 +159,24 @@ public sealed class InboundQueueTests
     }
 
     [Fact]
+    public async Task AnItemAddedJustBeforeComplete_IsStillHandedOut()
+    {
+        // The client's receive loop delivers its last message and then completes the queue (the
+        // connection ended). A consumer already waiting must get that message, not a False that
+        // 1C code reads as "nothing more will come".
+        for (var round = 0; round < 20_000; round++)
+        {
+            var queue = new InboundQueue<int>();
+            var consumer = Task.Run(() => (queue.TryTake(Timeout.Infinite, out var item), item));
+            queue.Add(round);
+            queue.Complete();
+            var (taken, value) = await consumer.WaitAsync(HangGuard);
+            Assert.True(taken, $"round {round}: the item queued before Complete was not handed out");
+            Assert.Equal(round, value);
+        }
+    }
+
+    [Fact]
     public void Drain_TakesEverythingQueuedInOrder()
     {
         var queue = new InboundQueue<int>();

@@ -200,6 +200,45 @@ TEST_F(ServerRobust, AClientThatDoesNotReadIsDisconnected) {
     EXPECT_LT(sent, 500) << "50 MB queued for a client with a 1 MB queue";
 }
 
+// Отключить sends a close frame and waits for the peer's answer at most the close timeout (2 s).
+// A peer that keeps TCP open and never answers (a frozen tab, a half-open mobile link) must not
+// keep its connection, its slot under МаксимумСоединений, or 1C's Disconnected event waiting.
+// Pings are off, so only the close timeout can end it.
+TEST_F(ServerRobust, DisconnectEndsAConnectionWhosePeerNeverAnswersTheClose) {
+    Component& c = make();
+    Server s(c);
+    ASSERT_TRUE(c.set("ИнтервалПинга", I(0)));
+    ASSERT_TRUE(c.set("СобытияСоединений", B(true)));
+    ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
+    // Принять(Таймаут, ИДКлиента, Данные, Событие): the event of the next entry, "" if none came.
+    auto nextEvent = [&](int timeoutMs, long* id) {
+        std::vector<Variant> a{I(timeoutMs), I(0), S(""), S("")};
+        auto r = c.call("Принять", a);
+        *id = long(a[1].integer());
+        return r.isTrue() ? a[3].str() : std::string();
+    };
+    RawClient r("127.0.0.1", int(s.port()));
+    ASSERT_TRUE(r.handshake());
+    long id = 0;
+    ASSERT_EQ(nextEvent(5000, &id), "connected");
+    auto res = s.disconnect(id);
+    ASSERT_TRUE(res.ok) << res.describe();
+
+    // The client reads (so the close frame is delivered) but never answers it.
+    std::string got, event;
+    long gone = 0;
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (event.empty() && std::chrono::steady_clock::now() < deadline) {
+        got += r.recvSome(50ms);
+        event = nextEvent(50, &gone);
+    }
+    ASSERT_EQ(event, "disconnected") << "a peer that never answers the close still holds its connection: "
+                                     << s.connections();
+    EXPECT_EQ(gone, id);
+    EXPECT_EQ(closeCodeIn(got), 1000) << "the close frame must have been sent first";
+    EXPECT_EQ(s.connections(), "");
+}
+
 TEST_F(ServerRobust, ADeadClientIsDetectedByPings) {
     Component& c = make();
     Server s(c);
@@ -376,6 +415,36 @@ TEST_P(ServerFeatures, BroadcastToAllAndToAList) {
         EXPECT_EQ(base64Decode((*e)["data"].get<std::string>()), b);
     }
     EXPECT_FALSE(peers[1]->waitFor("message", 300ms)) << "client 2 was not in the list";
+}
+
+// An empty body is a message too: empty ДвоичныеДанные broadcast as an empty binary frame, "" as an
+// empty text frame (an empty binary body used to fail Разослать with an internal error).
+TEST_P(ServerFeatures, BroadcastOfEmptyBodies) {
+    Component& c = make();
+    Server s(c);
+    ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int k = 0; k < 2; ++k) {
+        peers.push_back(connect(wsUrl(int(s.port()))));
+        ASSERT_TRUE(peers.back());
+        hello(s, *peers.back(), "p" + std::to_string(k));
+    }
+    auto r = c.call("Разослать", {BLOB(std::vector<uint8_t>{})});
+    ASSERT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(r.ret.integer(), 2);
+    r = c.call("Разослать", {S("")});
+    ASSERT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(r.ret.integer(), 2);
+    for (auto& p : peers) {
+        auto e = p->waitFor("message", 10s);
+        ASSERT_TRUE(e) << p->diagnostics();
+        EXPECT_EQ((*e)["type"], "binary");
+        EXPECT_EQ((*e)["data"], "");
+        e = p->waitFor("message", 10s);
+        ASSERT_TRUE(e) << p->diagnostics();
+        EXPECT_EQ((*e)["type"], "text");
+        EXPECT_EQ((*e)["data"], "");
+    }
 }
 
 TEST_P(ServerFeatures, MaxMessageSizeClosesWith1009) {
