@@ -35,6 +35,7 @@ public sealed class WebSocketConnection
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly Queue<OutgoingFrame> _outgoing = new();
+
     // Written under the gate, but read without it by ReadingGate's fast path: Interlocked, so a
     // 32-bit process (Windows x86) never sees half of a write.
     private long _outgoingBytes;
