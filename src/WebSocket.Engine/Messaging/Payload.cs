@@ -65,9 +65,10 @@ public readonly struct Payload
     /// <summary>Turns a payload of one owner into one held by <paramref name="holders"/>; each must call <see cref="Return"/> once.</summary>
     public Payload Share(int holders)
     {
-        if (_owner is null)
+        if (!_pooled)
         {
-            // An empty body (empty ДвоичныеДанные): nothing to share, nothing to return.
+            // An empty body, or a small one in an array of its own: nothing goes back to a pool,
+            // so the holders need no count.
             return this;
         }
 
@@ -76,7 +77,7 @@ public readonly struct Payload
             throw new InvalidOperationException("Only a payload of one owner can be shared.");
         }
 
-        return new Payload(new SharedArray(array, holders, _pooled), Length, _pooled);
+        return new Payload(new SharedArray(array, holders), Length, pooled: true);
     }
 
     public void Return()
@@ -92,7 +93,7 @@ public readonly struct Payload
         }
     }
 
-    private sealed class SharedArray(byte[] array, int holders, bool pooled)
+    private sealed class SharedArray(byte[] array, int holders)
     {
         private int _holders = holders;
 
@@ -100,7 +101,7 @@ public readonly struct Payload
 
         public void Release()
         {
-            if (Interlocked.Decrement(ref _holders) == 0 && pooled)
+            if (Interlocked.Decrement(ref _holders) == 0)
             {
                 ArrayPool<byte>.Shared.Return(Array);
             }
