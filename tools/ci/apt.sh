@@ -10,8 +10,9 @@ apt_install() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   if [ -z "${APT_UPDATED:-}" ]; then
-    $sudo apt-get update -qq
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
     export APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt run (a second script of this project, unattended upgrades) may hold the lock: wait for it.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
