@@ -7,3 +7,11 @@ add_executable(client_test
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
 target_link_libraries(client_test PRIVATE addin_host GTest::gtest)
 gtest_discover_tests(client_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)
+
+# The client against hostile and broken servers (tests/peers/hostile/server.py), issue 14.
+add_executable(client_hostile_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_hostile_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_support.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
+target_link_libraries(client_hostile_test PRIVATE addin_host GTest::gtest)
+gtest_discover_tests(client_hostile_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)

@@ -15,6 +15,9 @@ public sealed class ClientComponent : AddInComponent
 {
     public const string ClassName = "Client";
 
+    /// <summary>The external event's name: the same word as the server's Receive gives for a message, in every locale.</summary>
+    private const string MessageEvent = "message";
+
     private static readonly ComponentTable Members = new(
         ClassName,
         [
@@ -56,7 +59,7 @@ public sealed class ClientComponent : AddInComponent
     public ClientComponent()
         : base(Members, "AddIn.WebSocket.Client")
     {
-        _notifier = new ExternalEventNotifier(this, "Message");
+        _notifier = new ExternalEventNotifier(this, MessageEvent);
         _client.InboundAvailable = _notifier.OnQueued;
     }
 

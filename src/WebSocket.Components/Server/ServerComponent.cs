@@ -96,7 +96,7 @@ public sealed class ServerComponent : AddInComponent
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
     {
-        _notifier = new ExternalEventNotifier(this, "Message");
+        _notifier = new ExternalEventNotifier(this, MessageEvent);
         _server.InboundAvailable = _notifier.OnQueued;
     }
 

@@ -33,6 +33,10 @@ public sealed record ConnectionLimits
     /// <summary>How long a closing handshake may take before the connection is dropped.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>After our close frame, at most this much of what the peer still sends is read and discarded before the socket closes.</summary>
-    public long DrainLimitBytes { get; init; } = 1024 * 1024;
+    /// <summary>
+    /// After our close frame, at most this much of what the peer still sends is read and discarded
+    /// before the socket closes (the time is bounded by CloseTimeout). Discarding costs no memory;
+    /// the bound is against a peer that would keep a connection alive by sending forever.
+    /// </summary>
+    public long DrainLimitBytes { get; init; } = 64L * 1024 * 1024;
 }

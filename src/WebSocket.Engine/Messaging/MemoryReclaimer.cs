@@ -62,7 +62,7 @@ public static class MemoryReclaimer
             // Large arrays of many sizes come and go: without compaction the freed space stays
             // fragmented and committed (70 MB of 125 in one flood).
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             Volatile.Write(ref s_collecting, 0);
         }, null);
     }

@@ -93,6 +93,15 @@ public sealed class TransportStream : Stream
             return 0;
         }
 
+        if (_guard is { Found: not FrameGuard.Problem.None } found)
+        {
+            // The frames before the refused one were handed on by the last read and taken by
+            // ManagedWebSocket: only now, if it found nothing wrong in them (it would have closed
+            // with its own code and read no more), is the refused frame answered.
+            await RefuseAsync(found.Found).ConfigureAwait(false);
+            return 0;
+        }
+
         var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _bytesRead, read);
         if (_guard is not { } guard || read == 0)
@@ -101,18 +110,22 @@ public sealed class TransportStream : Stream
         }
 
         var allowed = guard.Scan(buffer.Span[..read]);
-        if (allowed < 0)
+        if (allowed < 0 || allowed > 0)
         {
-            return read;
+            return allowed < 0 ? read : allowed;
         }
 
+        await RefuseAsync(guard.Found).ConfigureAwait(false);
+        return 0;
+    }
+
+    private async ValueTask RefuseAsync(FrameGuard.Problem problem)
+    {
         _inputRefused = true;
         if (_onRefusedFrame is { } onRefused)
         {
-            await onRefused(guard.Found).ConfigureAwait(false);
+            await onRefused(problem).ConfigureAwait(false);
         }
-
-        return allowed;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -981,7 +981,7 @@ TEST_P(ClientRef, ExternalEventDataIsTheUrlWhenTheServerSpeaksFirst) {
         EventRecord ev;
         ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no ExternalEvent for the server's first message";
         EXPECT_EQ(ev.source, "AddIn.WebSocket.Client");
-        EXPECT_EQ(ev.message, "Message");
+        EXPECT_EQ(ev.message, "message") << "one spelling: the word Receive gives for a message";
         EXPECT_EQ(ev.data, url) << "connection " << i;
         ASSERT_TRUE(cl.receive(5000));
         cl.disconnect();
@@ -1347,7 +1347,7 @@ TEST_F(ClientOurs, ExternalEventsAtMostOneOutstanding) {
     EventRecord ev;
     ASSERT_TRUE(p.takeEvent(&ev, 5s)) << "no ExternalEvent after a message arrived";
     EXPECT_EQ(ev.source, "AddIn.WebSocket.Client");
-    EXPECT_EQ(ev.message, "Message");
+    EXPECT_EQ(ev.message, "message") << "one spelling: the word Receive gives for a message";
     EXPECT_EQ(ev.data, url);
     // More messages while the form has not called Receive: no second event.
     ASSERT_TRUE(serverSend(id, "e2").isTrue());

@@ -509,7 +509,7 @@ TEST_P(ServerFeatures, ExternalEventsNeverLoseAMessage) {
     EventRecord ev;
     ASSERT_TRUE(platform.takeEvent(&ev, 5s)) << "no ExternalEvent for waiting messages";
     EXPECT_EQ(ev.source, "AddIn.WebSocket.Server");
-    EXPECT_EQ(ev.message, "Message");
+    EXPECT_EQ(ev.message, "message") << "one spelling: the word Receive gives for a message";
     EXPECT_EQ(ev.data, std::to_string(s.port()));
     for (int i = 0; i < 50; ++i) {
         auto m = s.receive(5000);
