@@ -13,9 +13,11 @@
   The package lists exactly the libraries it carries:
     Windows i386    WebSocket_x86.dll   <- <BuildDir>/win-x86/WebSocketAddIn.dll
     Windows x86_64  WebSocket_x64.dll   <- <BuildDir>/win-x64/WebSocketAddIn.dll
-    Linux   x86_64  WebSocket_x64.so    <- -LinuxLibrary FILE, else <BuildDir>/linux-x64/WebSocketAddIn.so,
-                                           else the Linux library already in the -Output package
-  so a Linux build (./build.sh) and a Windows build combine into one package whichever runs last.
+    Linux   x86_64  WebSocket_x64.so    <- -LinuxLibrary FILE, else <BuildDir>/linux-x64/WebSocketAddIn.so
+  and a library this run does not find there is taken from the package being replaced (-Output),
+  if it has one. build.sh on Linux writes a package with the Windows x64 and Linux libraries (it
+  cannot build x86), so `build.ps1 -Runtime win-x86` on that package adds the 32-bit library and
+  keeps the other two; a plain `build.ps1` replaces the Windows x64 library with its own.
 
 .PARAMETER Runtime
   Which Windows runtimes to publish (default: win-x64, win-x86).
@@ -31,11 +33,13 @@
   Where the libraries are published (default: build/native, as build.sh).
 
 .PARAMETER Output
-  The package to write (default: dist/WebSocket.zip). An existing file is replaced, after its Linux
-  library (if any, and if no other Linux library is given) has been read.
+  The package to write (default: dist/WebSocket.zip). An existing file is replaced, after the
+  libraries this run keeps from it (see above) have been read.
 
 .EXAMPLE
   ./build.ps1
+.EXAMPLE
+  ./build.ps1 -Runtime win-x86      # dist/WebSocket.zip from build.sh + the 32-bit library
 .EXAMPLE
   ./build.ps1 -LinuxLibrary \\buildhost\share\WebSocketAddIn.so
 .EXAMPLE
@@ -82,8 +86,7 @@ $Targets = @{
 
 # Reads a PE file's machine type and export names (no dumpbin needed): the checks 1C would fail on
 # otherwise only at run time (wrong architecture, decorated x86 names such as _GetClassObject@8).
-function Get-PeExports([string] $Path) {
-    $b = [System.IO.File]::ReadAllBytes($Path)
+function Get-PeExports([byte[]] $b, [string] $Path) {
     if ($b.Length -lt 0x40 -or $b[0] -ne 0x4d -or $b[1] -ne 0x5a) { throw "$Path is not a PE file" }
     $pe = [BitConverter]::ToInt32($b, 0x3c)
     if ([BitConverter]::ToUInt32($b, $pe) -ne 0x4550) { throw "$Path has no PE signature" }
@@ -123,8 +126,8 @@ function Get-PeExports([string] $Path) {
     [pscustomobject]@{ Machine = [int]$machine; IsDll = (($characteristics -band 0x2000) -ne 0); Exports = @($names | Sort-Object) }
 }
 
-function Assert-WindowsLibrary([string] $Path, $Target) {
-    $pe = Get-PeExports $Path
+function Assert-WindowsLibrary([byte[]] $Bytes, [string] $Path, $Target) {
+    $pe = Get-PeExports $Bytes $Path
     if ($pe.Machine -ne $Target.Machine) { throw ("{0}: machine 0x{1:x}, expected 0x{2:x} ({3})" -f $Path, $pe.Machine, $Target.Machine, $Target.Arch) }
     if (-not $pe.IsDll) { throw "${Path}: not a DLL" }
     $exports = @($pe.Exports | Where-Object { $AllowedExtraExports -notcontains $_ })
@@ -150,18 +153,50 @@ if (-not $SkipBuild) {
 }
 
 # ---- collect the libraries ----------------------------------------------------------------------
+# A library of the package being replaced (-Output), by its manifest entry: so that a run that
+# builds only some libraries (e.g. -Runtime win-x86 on the package of build.sh, which carries
+# the Windows x64 and Linux ones) keeps the others.
+function Read-PackageLibrary([string] $Package, [string] $Os, [string] $Arch) {
+    if (-not [System.IO.File]::Exists($Package)) { return $null }
+    $zip = [System.IO.Compression.ZipFile]::OpenRead($Package)
+    try {
+        $manifestEntry = $zip.Entries | Where-Object { $_.FullName -ieq 'MANIFEST.XML' } | Select-Object -First 1
+        if (-not $manifestEntry) { return $null }
+        $reader = New-Object System.IO.StreamReader($manifestEntry.Open())
+        try { [xml] $old = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        $ns = New-Object System.Xml.XmlNamespaceManager($old.NameTable)
+        $ns.AddNamespace('b', $BundleNamespace)
+        $component = $old.SelectSingleNode("/b:bundle/b:component[@os='$Os' and @arch='$Arch']", $ns)
+        if (-not $component) { return $null }
+        $name = $component.GetAttribute('path')
+        $entry = $zip.Entries | Where-Object { $_.FullName -ieq $name } | Select-Object -First 1
+        if (-not $entry) { return $null }
+        $buffer = New-Object System.IO.MemoryStream
+        $stream = $entry.Open()
+        try { $stream.CopyTo($buffer) } finally { $stream.Dispose() }
+        return [pscustomobject]@{ Bytes = $buffer.ToArray(); From = "$Package!$name" }
+    } finally {
+        $zip.Dispose()
+    }
+}
+
 $entries = New-Object System.Collections.Generic.List[object]
 foreach ($rid in @('win-x86', 'win-x64')) {
-    $file = Join-Path (Join-Path $BuildDir $rid) 'WebSocketAddIn.dll'
-    if (-not [System.IO.File]::Exists($file)) {
-        if ($Runtime -contains $rid -and -not $SkipBuild) { throw "$file was not produced" }
-        continue
-    }
     $target = $Targets[$rid]
-    Assert-WindowsLibrary $file $target
-    $entries.Add([pscustomobject]@{ Os = $target.Os; Arch = $target.Arch; Name = $target.Name; Bytes = [System.IO.File]::ReadAllBytes($file); From = $file })
+    $file = Join-Path (Join-Path $BuildDir $rid) 'WebSocketAddIn.dll'
+    if ([System.IO.File]::Exists($file)) {
+        $library = [pscustomobject]@{ Bytes = [System.IO.File]::ReadAllBytes($file); From = $file }
+    } elseif ($Runtime -contains $rid -and -not $SkipBuild) {
+        throw "$file was not produced"
+    } else {
+        # Not built by this run: keep the package's own (checked like a new one).
+        $library = Read-PackageLibrary $Output $target.Os $target.Arch
+        if (-not $library) { continue }
+    }
+    Assert-WindowsLibrary $library.Bytes $library.From $target
+    $entries.Add([pscustomobject]@{ Os = $target.Os; Arch = $target.Arch; Name = $target.Name; Bytes = $library.Bytes; From = $library.From })
 }
-if ($entries.Count -eq 0) { throw "no Windows library in $BuildDir (win-x64/WebSocketAddIn.dll, win-x86/WebSocketAddIn.dll)" }
+if ($entries.Count -eq 0) { throw "no Windows library in $BuildDir (win-x64/WebSocketAddIn.dll, win-x86/WebSocketAddIn.dll) nor in $Output" }
 
 $linux = $null
 if ($LinuxLibrary) {
@@ -171,31 +206,9 @@ if ($LinuxLibrary) {
 } elseif ([System.IO.File]::Exists((Join-Path $BuildDir 'linux-x64/WebSocketAddIn.so'))) {
     $path = Join-Path $BuildDir 'linux-x64/WebSocketAddIn.so'
     $linux = [pscustomobject]@{ Bytes = [System.IO.File]::ReadAllBytes($path); From = $path }
-} elseif ([System.IO.File]::Exists($Output)) {
+} else {
     # Keep the Linux library of the package being replaced (e.g. dist/WebSocket.zip from build.sh).
-    $zip = [System.IO.Compression.ZipFile]::OpenRead($Output)
-    try {
-        $manifestEntry = $zip.Entries | Where-Object { $_.FullName -ieq 'MANIFEST.XML' } | Select-Object -First 1
-        if ($manifestEntry) {
-            $reader = New-Object System.IO.StreamReader($manifestEntry.Open())
-            try { [xml] $old = $reader.ReadToEnd() } finally { $reader.Dispose() }
-            $ns = New-Object System.Xml.XmlNamespaceManager($old.NameTable)
-            $ns.AddNamespace('b', $BundleNamespace)
-            $component = $old.SelectSingleNode("/b:bundle/b:component[@os='Linux' and @arch='x86_64']", $ns)
-            if ($component) {
-                $name = $component.GetAttribute('path')
-                $entry = $zip.Entries | Where-Object { $_.FullName -ieq $name } | Select-Object -First 1
-                if ($entry) {
-                    $buffer = New-Object System.IO.MemoryStream
-                    $stream = $entry.Open()
-                    try { $stream.CopyTo($buffer) } finally { $stream.Dispose() }
-                    $linux = [pscustomobject]@{ Bytes = $buffer.ToArray(); From = "$Output!$name" }
-                }
-            }
-        }
-    } finally {
-        $zip.Dispose()
-    }
+    $linux = Read-PackageLibrary $Output 'Linux' 'x86_64'
 }
 if ($linux) {
     $b = $linux.Bytes

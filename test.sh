@@ -5,6 +5,7 @@
 #   managed   xunit: ABI layouts against clang's (Itanium, MSVC x64, MSVC x86), the package's manifest
 #   engine    xunit: the engine's concurrency pieces in-process (the inbound queue's wake-ups under races)
 #   build.ps1 the Windows packaging script under PowerShell 7, with stand-in DLLs
+#   windows   the Windows x64 DLL: its imports and exports, and a smoke test under Wine
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
 #   browser   headless Chromium: samples/echo.html talks to the demo echo server
@@ -18,7 +19,8 @@ source tools/ci/apt.sh
 
 echo "== installing test dependencies"
 apt_install g++ clang lld cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
-  python3 python3-websockets debootstrap ca-certificates chromium || exit 1
+  python3 python3-websockets debootstrap ca-certificates chromium \
+  llvm wine wine64 gcc-mingw-w64-x86-64-posix || exit 1
 # Node: the machine's own (with npm) when present, else Debian's.
 command -v node >/dev/null || apt_install nodejs || exit 1
 command -v npm >/dev/null || apt_install npm || exit 1
@@ -53,6 +55,7 @@ run_host_suite() {
 stage managed dotnet test tests/managed/OneC.NativeApi.Tests -c Release -nologo
 stage engine dotnet test tests/managed/WebSocket.Engine.Tests -c Release -nologo
 stage build.ps1 bash tests/package/check-build-ps1.sh .work/pwsh/pwsh
+stage windows bash tests/package/windows-stage.sh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite
 stage browser bash tests/browser/echo-page.sh

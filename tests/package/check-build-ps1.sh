@@ -7,7 +7,9 @@
 #      for the same libraries,
 #   2. the Linux library must have been carried over from the old package, byte for byte,
 #   3. the result must pass the managed package test (PackageTests, WEBSOCKET_ADDIN_ZIP=result),
-#   4. build.ps1 must refuse a DLL of the wrong machine and one with decorated x86 export names.
+#   4. with only the x86 DLL built (`-Runtime win-x86` on build.sh's package), the package's Windows
+#      x64 and Linux libraries must be kept, byte for byte,
+#   5. build.ps1 must refuse a DLL of the wrong machine and one with decorated x86 export names.
 # PWSH defaults to pwsh on PATH. Without one: `dotnet tool install PowerShell --tool-path DIR`.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,6 +70,25 @@ PY
 echo "== the managed package test on the result"
 WEBSOCKET_ADDIN_ZIP="$work/WebSocket.zip" dotnet test "$repo/tests/managed/OneC.NativeApi.Tests" -nologo -v:q \
   --filter "FullyQualifiedName~OneC.NativeApi.Tests.PackageTests" 2>&1 | tail -n 3
+
+echo "== build.ps1 with only win-x86 built: the package's Windows x64 and Linux libraries are kept"
+mkdir -p "$work/x86only/win-x86"
+cp "$work/build/win-x86/WebSocketAddIn.dll" "$work/x86only/win-x86/"
+cp "$repo/dist/WebSocket.zip" "$work/third.zip"
+"$pwsh" -NoProfile -NonInteractive -File "$repo/build.ps1" -SkipBuild -BuildDir "$work/x86only" -Output "$work/third.zip" >/dev/null
+python3 - "$repo/dist/WebSocket.zip" "$work/third.zip" "$work/x86only/win-x86/WebSocketAddIn.dll" <<'PY'
+import sys, zipfile, xml.etree.ElementTree as ET
+def libraries(path):
+    z = zipfile.ZipFile(path)
+    return {(c.get("os"), c.get("arch")): z.read(c.get("path")) for c in ET.fromstring(z.read("MANIFEST.XML"))}
+old, new = libraries(sys.argv[1]), libraries(sys.argv[2])
+assert ("Windows", "x86_64") in old, "dist/WebSocket.zip has no Windows x86_64 library: build.sh builds one"
+assert sorted(new) == [("Linux", "x86_64"), ("Windows", "i386"), ("Windows", "x86_64")], sorted(new)
+assert new["Windows", "i386"] == open(sys.argv[3], "rb").read(), "the x86 DLL is not the one built"
+for kept in [("Windows", "x86_64"), ("Linux", "x86_64")]:
+    assert new[kept] == old[kept], f"{kept} was not carried over byte for byte"
+print("kept: Windows x86_64, Linux x86_64; added: Windows i386")
+PY
 
 echo "== build.ps1 -LinuxLibrary, and refusals"
 "$pwsh" -NoProfile -NonInteractive -File "$repo/build.ps1" -SkipBuild -BuildDir "$work/build" -Output "$work/second.zip" -LinuxLibrary "$work/old.so" >/dev/null

@@ -11,9 +11,9 @@ using Xunit;
 namespace OneC.NativeApi.Tests;
 
 /// <summary>
-/// The package check must catch what it is there to catch. Windows libraries cannot be built here,
-/// so tiny PE DLLs with the Native API's exports are linked with clang + lld-link (package lld) to
-/// exercise the PE reader; the Linux library is taken from the real package.
+/// The package check must catch what it is there to catch. The 32-bit Windows library cannot be built
+/// here and broken ones are needed too, so tiny PE DLLs with chosen exports are linked with clang +
+/// lld-link (package lld) to exercise the PE reader; the Linux library is taken from the real package.
 /// </summary>
 public sealed class PackageValidatorTests : IClassFixture<PackageValidatorTests.Fixture>
 {
