@@ -9,6 +9,7 @@
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
 #   browser   headless Chromium: samples/echo.html talks to the demo echo server
+#   glibc     the shipped Linux library needs nothing newer than GLIBC_2.17, and only glibc
 #   debian11  the same host and library inside a Debian 11 root with OpenSSL 1.1
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -59,6 +60,7 @@ stage windows bash tests/package/windows-stage.sh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite
 stage browser bash tests/browser/echo-page.sh
+stage glibc bash tests/compat/check-package-glibc.sh
 stage debian11 bash tests/compat/debian11-stage.sh
 
 echo

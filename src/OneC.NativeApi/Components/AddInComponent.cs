@@ -124,7 +124,13 @@ public abstract unsafe class AddInComponent : IDisposable
     /// <summary>Reports a failed call: our own errors with their text, anything else as an internal error. Always false.</summary>
     private bool Fail(Exception failure)
     {
-        ReportError(failure is AddInException known ? known.Text : BridgeMessages.Internal(failure));
+        ReportError(failure switch
+        {
+            AddInException known => known.Text,
+            PlatformMemoryException refused => BridgeMessages.PlatformOutOfMemory(refused.Bytes),
+            OutOfMemoryException => BridgeMessages.OutOfMemory,
+            _ => BridgeMessages.Internal(failure),
+        });
         return false;
     }
 

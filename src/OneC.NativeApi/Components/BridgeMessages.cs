@@ -34,6 +34,14 @@ internal static class BridgeMessages
         "Платформа не передала менеджер памяти: вернуть значение невозможно",
         "The platform gave no memory manager: the value cannot be returned");
 
+    public static LocalizedText PlatformOutOfMemory(int bytes) => new(
+        $"Платформа не смогла выделить память ({bytes} байт) для результата",
+        $"The platform could not allocate memory ({bytes} bytes) for the result");
+
+    public static LocalizedText OutOfMemory { get; } = new(
+        "Недостаточно памяти для выполнения операции",
+        "Not enough memory to complete the operation");
+
     public static LocalizedText Internal(Exception exception) => new(
         $"Внутренняя ошибка компоненты: {exception.GetType().Name}: {exception.Message}",
         $"Internal add-in error: {exception.GetType().Name}: {exception.Message}");

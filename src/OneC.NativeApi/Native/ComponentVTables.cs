@@ -204,7 +204,7 @@ internal static unsafe class ComponentVTables
             }
 
             var property = component.Table.Properties[(int)index.Value];
-            return memory.AllocateString(ComponentTable.NameByAlias(property.EnglishName, property.RussianName, (int)alias.Value));
+            return memory.AllocateString(ComponentTable.NameByAlias(property.EnglishName, property.RussianName, Alias(alias)));
         }
         catch (Exception)
         {
@@ -217,7 +217,7 @@ internal static unsafe class ComponentVTables
     {
         try
         {
-            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.GetProperty((int)index.Value, value) ?? false));
+            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.GetProperty(Index(index), value) ?? false));
         }
         catch (Exception)
         {
@@ -230,7 +230,7 @@ internal static unsafe class ComponentVTables
     {
         try
         {
-            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.SetProperty((int)index.Value, value) ?? false));
+            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.SetProperty(Index(index), value) ?? false));
         }
         catch (Exception)
         {
@@ -305,7 +305,7 @@ internal static unsafe class ComponentVTables
             }
 
             var method = component.Table.Methods[(int)index.Value];
-            return memory.AllocateString(ComponentTable.NameByAlias(method.EnglishName, method.RussianName, (int)alias.Value));
+            return memory.AllocateString(ComponentTable.NameByAlias(method.EnglishName, method.RussianName, Alias(alias)));
         }
         catch (Exception)
         {
@@ -334,7 +334,7 @@ internal static unsafe class ComponentVTables
     {
         try
         {
-            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.GetParameterDefault((int)method.Value, (int)parameter.Value, value) ?? false));
+            return ToByte(value != null && (ComponentObject.From(self, LanguageExtenderBase)?.GetParameterDefault(Index(method), Index(parameter), value) ?? false));
         }
         catch (Exception)
         {
@@ -364,7 +364,7 @@ internal static unsafe class ComponentVTables
     {
         try
         {
-            return ToByte(ComponentObject.From(self, LanguageExtenderBase)?.CallMethod((int)method.Value, arguments, ArgumentCount(arguments, count), null) ?? false);
+            return ToByte(ComponentObject.From(self, LanguageExtenderBase)?.CallMethod(Index(method), arguments, ArgumentCount(arguments, count), null) ?? false);
         }
         catch (Exception)
         {
@@ -377,7 +377,7 @@ internal static unsafe class ComponentVTables
     {
         try
         {
-            return ToByte(ComponentObject.From(self, LanguageExtenderBase)?.CallMethod((int)method.Value, arguments, ArgumentCount(arguments, count), result) ?? false);
+            return ToByte(ComponentObject.From(self, LanguageExtenderBase)?.CallMethod(Index(method), arguments, ArgumentCount(arguments, count), result) ?? false);
         }
         catch (Exception)
         {
@@ -410,6 +410,16 @@ internal static unsafe class ComponentVTables
             // As for SetLocale.
         }
     }
+
+    /// <summary>
+    /// A method, property or parameter number as the platform passes it (a C long: 64 bits on Linux):
+    /// one outside the int range is -1, which no table has, never the number cut to 32 bits
+    /// (CallAsProc(4294967296) ran method 0).
+    /// </summary>
+    private static int Index(CLong number) => number.Value is >= 0 and <= int.MaxValue ? (int)number.Value : -1;
+
+    /// <summary>Alias 1 is the Russian name; anything else the English one, without cutting 64 bits to 32.</summary>
+    private static int Alias(CLong alias) => alias.Value == 1 ? 1 : 0;
 
     /// <summary>A null array or a negative count is no arguments at all.</summary>
     private static int ArgumentCount(void* arguments, CLong count) =>

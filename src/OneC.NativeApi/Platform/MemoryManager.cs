@@ -4,6 +4,12 @@ using OneC.NativeApi.Abi;
 
 namespace OneC.NativeApi.Platform;
 
+/// <summary>The platform's memory manager refused an allocation (AllocMemory returned false).</summary>
+public sealed class PlatformMemoryException(int bytes) : Exception($"The platform could not allocate {bytes} bytes.")
+{
+    public int Bytes { get; } = bytes;
+}
+
 /// <summary>
 /// The platform's IMemoryManager. Every string and binary value handed to 1C must come from here:
 /// the platform frees it with its own allocator.
@@ -29,7 +35,7 @@ public sealed unsafe class MemoryManager
         void* memory = null;
         if (_alloc(_manager, &memory, new CULong((nuint)Math.Max(bytes, 1))) == 0 || memory == null)
         {
-            throw new OutOfMemoryException($"The platform could not allocate {bytes} bytes.");
+            throw new PlatformMemoryException(bytes);
         }
 
         return memory;

@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json;
 using OneC.NativeApi.Components;
+using OneC.NativeApi.Platform;
 using WebSocketAddIn.Components.Common;
 using WebSocketAddIn.Engine.Client;
+using WebSocketAddIn.Engine.Connections;
 using static OneC.NativeApi.Components.Declare;
 
 namespace WebSocketAddIn.Components.Client;
@@ -38,6 +40,9 @@ public sealed class ClientComponent : AddInComponent
             ReadWrite<ClientComponent>("TrustedCertificate", "ДоверенныйСертификат", ValueKind.String,
                 static (client, ref value) => value.SetString(client._trustedCertificate),
                 static (client, ref value) => client._trustedCertificate = value.GetString()),
+            ReadWrite<ClientComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
+                static (client, ref value) => value.SetNumber(client._limits.MaxMessageBytes),
+                static (client, ref value) => client._limits = client._limits with { MaxMessageBytes = (int)Limits.Check(value.GetInteger(), Limits.MessageSize) }),
         ]);
 
     /// <summary>Connect's Timeout = 0: the default, not "forever" — a connect that never ends would freeze the user.</summary>
@@ -46,6 +51,7 @@ public sealed class ClientComponent : AddInComponent
     private readonly WebSocketClient _client = new();
     private readonly ExternalEventNotifier _notifier;
     private string _trustedCertificate = string.Empty;
+    private ConnectionLimits _limits = new();
 
     public ClientComponent()
         : base(Members, "AddIn.WebSocket.Client")
@@ -69,6 +75,12 @@ public sealed class ClientComponent : AddInComponent
         {
             throw new AddInException(CommonMessages.TimeoutNegative(timeout));
         }
+
+        if (timeout > int.MaxValue)
+        {
+            throw new AddInException(CommonMessages.TimeoutTooLong(timeout, int.MaxValue));
+        }
+
         try
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
@@ -82,6 +94,7 @@ public sealed class ClientComponent : AddInComponent
                 Headers = headers,
                 ConnectTimeout = timeout == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(timeout),
                 CertificatePolicy = ServerCertificatePolicy.Parse(_trustedCertificate),
+                Limits = _limits,
             });
         }
         catch (ClientConnectException failure)
@@ -93,21 +106,27 @@ public sealed class ClientComponent : AddInComponent
         call.ReturnBoolean(true);
     }
 
+    /// <summary>
+    /// As the server's Send: a connection that is not there (never made, closed, broken) is not an
+    /// exception but False, with the cause in ErrorDescription; only a wrong argument raises.
+    /// </summary>
     private void Send(ref MethodCall call)
     {
         var body = call.GetStringOrBinary(0);
-        if (_client.State != ClientState.Connected)
+        if (_client.State == ClientState.Connected)
         {
-            throw new AddInException(_client.State == ClientState.Broken ? ClientMessages.ConnectionLost(_client.Url) : ClientMessages.NotConnected);
+            var (kind, payload) = MessageBodies.FromVariant(body, _client.Budget);
+            if (_client.Send(kind, payload))
+            {
+                call.ReturnBoolean(true);
+                return;
+            }
         }
 
-        var (kind, payload) = MessageBodies.FromVariant(body);
-        if (!_client.Send(kind, payload))
-        {
-            throw new AddInException(ClientMessages.ConnectionLost(_client.Url));
-        }
-
-        call.ReturnBoolean(true);
+        SetLastError(_client.State == ClientState.NotConnected && _client.Cause == CloseCause.None
+            ? ClientMessages.NotConnected
+            : ClientMessages.ConnectionEnded(_client.Cause, _client.Url, _client.CloseCode, _client.CloseReason));
+        call.ReturnBoolean(false);
     }
 
     private void Receive(ref MethodCall call)
@@ -121,7 +140,17 @@ public sealed class ClientComponent : AddInComponent
             return;
         }
 
-        MessageBodies.WriteTo(ref call, 1, message.Kind, message.Payload);
+        try
+        {
+            MessageBodies.WriteTo(ref call, 1, message.Kind, message.Payload);
+        }
+        catch (PlatformMemoryException)
+        {
+            // As the server's: the next Receive gives the message again.
+            _client.PutBack(message);
+            throw;
+        }
+
         call.ReturnBoolean(true);
     }
 
@@ -156,6 +185,11 @@ public sealed class ClientComponent : AddInComponent
         catch (JsonException error)
         {
             throw new AddInException(ClientMessages.HeadersNotJson(error.Message), error);
+        }
+        catch (ArgumentException error)
+        {
+            // A string 1C passed with a lone UTF-16 surrogate: it cannot be read as JSON text.
+            throw new AddInException(ClientMessages.HeadersNotText, error);
         }
 
         return headers;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.WebSockets;
 using OneC.NativeApi.Components;
+using OneC.NativeApi.Platform;
 using WebSocketAddIn.Components.Common;
 using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Server;
@@ -67,19 +68,22 @@ public sealed class ServerComponent : AddInComponent
                 static (server, ref value) => server._limits = server._limits with { AllowedOrigins = SplitList(value.GetString()) }),
             ReadWrite<ServerComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
                 static (server, ref value) => value.SetNumber(server._limits.MaxMessageBytes),
-                static (server, ref value) => server._limits = server._limits with { MaxMessageBytes = (int)Limit(value.GetInteger(), 1, int.MaxValue - 64) }),
+                static (server, ref value) => server._limits = server._limits with { MaxMessageBytes = (int)Limits.Check(value.GetInteger(), Limits.MessageSize) }),
             ReadWrite<ServerComponent>("MaxConnections", "МаксимумСоединений", ValueKind.Number,
                 static (server, ref value) => value.SetNumber(server._limits.MaxConnections),
-                static (server, ref value) => server._limits = server._limits with { MaxConnections = (int)Limit(value.GetInteger(), 1, 1_000_000) }),
+                static (server, ref value) => server._limits = server._limits with { MaxConnections = (int)Limits.Check(value.GetInteger(), Limits.Connections) }),
             ReadWrite<ServerComponent>("SendQueueSize", "РазмерОчередиОтправки", ValueKind.Number,
                 static (server, ref value) => value.SetNumber(server._limits.MaxOutgoingBytesPerConnection),
-                static (server, ref value) => server._limits = server._limits with { MaxOutgoingBytesPerConnection = Limit(value.GetInteger(), 1024, long.MaxValue) }),
+                static (server, ref value) => server._limits = server._limits with { MaxOutgoingBytesPerConnection = Limits.Check(value.GetInteger(), Limits.SendQueue) }),
             ReadWrite<ServerComponent>("PingInterval", "ИнтервалПинга", ValueKind.Number,
                 static (server, ref value) => value.SetNumber((long)server._limits.KeepAliveInterval.TotalMilliseconds),
-                static (server, ref value) => server._limits = server._limits with { KeepAliveInterval = TimeSpan.FromMilliseconds(Limit(value.GetInteger(), 0, int.MaxValue)) }),
+                static (server, ref value) => server._limits = server._limits with { KeepAliveInterval = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingInterval)) }),
             ReadWrite<ServerComponent>("PingTimeout", "ТаймаутПинга", ValueKind.Number,
                 static (server, ref value) => value.SetNumber((long)server._limits.KeepAliveTimeout.TotalMilliseconds),
-                static (server, ref value) => server._limits = server._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limit(value.GetInteger(), 0, int.MaxValue)) }),
+                static (server, ref value) => server._limits = server._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingTimeout)) }),
+            ReadWrite<ServerComponent>("MaxMemory", "МаксимумПамяти", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._maxMemory),
+                static (server, ref value) => server._maxMemory = Limits.Check(value.GetInteger(), Limits.Memory)),
         ]);
 
     private readonly WebSocketServer _server = new();
@@ -87,6 +91,7 @@ public sealed class ServerComponent : AddInComponent
     private ConnectionLimits _limits = new();
     private IReadOnlyList<string> _subprotocols = [];
     private bool _connectionEvents;
+    private long _maxMemory = ServerSettings.DefaultMemoryBudgetBytes;
 
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
@@ -121,9 +126,15 @@ public sealed class ServerComponent : AddInComponent
                 new ServerStartException(StartFailure.AlreadyRunning, $"{_server.Interface}:{_server.Port}"), interfaceText, port));
         }
 
-        if (certificatePath.Length == 0 && keyPath.Length > 0)
+        if (certificatePath.Length == 0 && (keyPath.Length > 0 || password.Length > 0))
         {
             throw new AddInException(ServerMessages.KeyWithoutCertificate);
+        }
+
+        if (_maxMemory != 0 && _limits.MaxMessageBytes > _maxMemory)
+        {
+            // Such a message could never be received: it would always be over the budget.
+            throw new AddInException(ServerMessages.MessageOverMemory(_limits.MaxMessageBytes, _maxMemory));
         }
 
         ServerCertificate? certificate = null;
@@ -138,6 +149,7 @@ public sealed class ServerComponent : AddInComponent
                 Limits = _limits,
                 Subprotocols = _subprotocols,
                 ReportConnectionEvents = _connectionEvents,
+                MemoryBudgetBytes = _maxMemory,
             });
         }
         catch (CertificateException failure)
@@ -157,7 +169,7 @@ public sealed class ServerComponent : AddInComponent
     private void Send(ref MethodCall call)
     {
         var clientId = call.GetInteger(0);
-        var (kind, payload) = MessageBodies.FromVariant(call.GetStringOrBinary(1));
+        var (kind, payload) = MessageBodies.FromVariant(call.GetStringOrBinary(1), _server.Budget);
         if (_server.Send(clientId, kind, payload))
         {
             call.ReturnBoolean(true);
@@ -182,21 +194,30 @@ public sealed class ServerComponent : AddInComponent
             return;
         }
 
-        call.SetNumber(1, message.ConnectionId);
-        switch (message.Kind)
+        try
         {
-            case InboundKind.Connected:
-                call.SetString(2, ConnectionInfoJson.Describe(message.ConnectionId, message.Connection.Request!));
-                call.SetString(3, ConnectedEvent);
-                break;
-            case InboundKind.Disconnected:
-                call.SetString(2, ConnectionInfoJson.Closed(message.Connection.CloseCode, message.Connection.PeerCloseReason));
-                call.SetString(3, DisconnectedEvent);
-                break;
-            default:
-                MessageBodies.WriteTo(ref call, 2, message.Kind, message.Payload);
-                call.SetString(3, MessageEvent);
-                break;
+            call.SetNumber(1, message.ConnectionId);
+            switch (message.Kind)
+            {
+                case InboundKind.Connected:
+                    call.SetString(2, ConnectionInfoJson.Describe(message.ConnectionId, message.Connection.Request!));
+                    call.SetString(3, ConnectedEvent);
+                    break;
+                case InboundKind.Disconnected:
+                    call.SetString(2, ConnectionInfoJson.Closed(message.Connection.CloseCode, message.Connection.CloseReason));
+                    call.SetString(3, DisconnectedEvent);
+                    break;
+                default:
+                    MessageBodies.WriteTo(ref call, 2, message.Kind, message.Payload);
+                    call.SetString(3, MessageEvent);
+                    break;
+            }
+        }
+        catch (PlatformMemoryException)
+        {
+            // The platform could not take the message: the next Receive gives it again, nothing is lost.
+            _server.PutBack(message);
+            throw;
         }
 
         call.ReturnBoolean(true);
@@ -224,7 +245,7 @@ public sealed class ServerComponent : AddInComponent
     {
         var body = call.GetStringOrBinary(0);
         var ids = ParseIds(call.GetString(1));
-        var (kind, payload) = MessageBodies.FromVariant(body);
+        var (kind, payload) = MessageBodies.FromVariant(body, _server.Budget);
         call.ReturnNumber(_server.Broadcast(kind, payload, ids));
     }
 
@@ -269,7 +290,4 @@ public sealed class ServerComponent : AddInComponent
 
     private static List<string> SplitList(string text) =>
         [.. text.Split([',', ';', ' ', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-
-    private static long Limit(long value, long minimum, long maximum) =>
-        value < minimum || value > maximum ? throw new AddInException(ServerMessages.OutOfRange(value, minimum, maximum)) : value;
 }

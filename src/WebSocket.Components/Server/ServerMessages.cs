@@ -27,9 +27,9 @@ internal static class ServerMessages
         $"Неверный список ИДКлиентов: «{part}» не число; ожидается, например, \"1,5,7\"",
         $"Invalid ClientIds: '{part}' is not a number; expected e.g. \"1,5,7\"");
 
-    public static LocalizedText OutOfRange(long value, long minimum, long maximum) => new(
-        $"Значение должно быть от {minimum} до {maximum}, передано {value}",
-        $"The value must be from {minimum} to {maximum}, got {value}");
+    public static LocalizedText MessageOverMemory(long maxMessage, long maxMemory) => new(
+        $"МаксимальныйРазмерСообщения ({maxMessage}) больше МаксимумПамяти ({maxMemory}): такое сообщение никогда не поместится; уменьшите первое или увеличьте второе",
+        $"MaxMessageSize ({maxMessage}) is larger than MaxMemory ({maxMemory}): such a message could never fit; lower the first or raise the second");
 
     public static LocalizedText KeyWithoutCertificate { get; } = new(
         "Указан ключ или пароль, но не указан сертификат",

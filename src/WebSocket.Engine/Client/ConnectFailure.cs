@@ -12,9 +12,12 @@ public enum ConnectFailure
     HostNotFound,
     Timeout,
     CertificateUntrusted,
+    CertificateExpired,
     CertificateNameMismatch,
     TlsFailed,
     UpgradeRejected,
+    Redirected,
+    ExtensionNotOffered,
     Failed,
 }
 
@@ -27,4 +30,7 @@ public sealed class ClientConnectException(ConnectFailure failure, string detail
 
     /// <summary>The HTTP status of a refused upgrade, 0 otherwise.</summary>
     public int HttpStatus { get; } = httpStatus;
+
+    /// <summary>For an expired (or not yet valid) certificate: when it expired (or starts).</summary>
+    public DateTime? CertificateDate { get; init; }
 }

@@ -23,10 +23,14 @@ public sealed class ServerCertificatePolicy
         _pinnedThumbprint = pinnedThumbprint;
     }
 
-    public static ServerCertificatePolicy SystemTrust { get; } = new(null, null);
+    /// <summary>A new policy each time: it records what its own validations saw, and clients run in parallel.</summary>
+    public static ServerCertificatePolicy SystemTrust => new(null, null);
 
     /// <summary>What went wrong in the last validation, to name the cause of a failed handshake.</summary>
     public SslPolicyErrors LastErrors { get; private set; }
+
+    /// <summary>The server's certificate in the last validation was out of its validity period: when it expired (or starts), else null.</summary>
+    public DateTime? LastOutOfDate { get; private set; }
 
     /// <summary>From the user's setting: "" (system trust), a thumbprint (hex, separators allowed), or a path to a PEM/DER certificate.</summary>
     public static ServerCertificatePolicy Parse(string setting)
@@ -56,9 +60,25 @@ public sealed class ServerCertificatePolicy
     public bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         LastErrors = errors;
+        LastOutOfDate = null;
         if (certificate is null)
         {
             return false;
+        }
+
+        // "Not trusted" would send the user to TrustedCertificate in vain when the certificate has
+        // simply expired: name that instead.
+        using (var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()))
+        {
+            var now = DateTime.Now;
+            if (now > presented.NotAfter)
+            {
+                LastOutOfDate = presented.NotAfter;
+            }
+            else if (now < presented.NotBefore)
+            {
+                LastOutOfDate = presented.NotBefore;
+            }
         }
 
         if (_pinnedThumbprint is not null)

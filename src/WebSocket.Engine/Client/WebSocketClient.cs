@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -8,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Messaging;
+using WebSocketAddIn.Engine.Tls;
 
 namespace WebSocketAddIn.Engine.Client;
 
@@ -26,15 +28,49 @@ public sealed class WebSocketClient : IDisposable
     private TaskCompletionSource? _finished;
     private bool _disconnecting;
 
-    public ClientState State { get; private set; } = ClientState.NotConnected;
+    // Counted for the memory reclaimer, not limited: MaxMessageSize and the pending-queue limits
+    // bound what one connection holds.
+    private readonly MemoryBudget _budget = new(0);
+    private ClientState _state = ClientState.NotConnected;
+
+    /// <summary>
+    /// The client's Status as 1C reads it. A connection we are closing because the server broke a
+    /// limit (or stopped reading) reads Broken at once, so that Status and the error of a refused
+    /// Send agree.
+    /// </summary>
+    public ClientState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_state == ClientState.Connected && _connection is { } connection && !_disconnecting
+                    && connection.Cause is not CloseCause.None and not CloseCause.PeerClosed and not CloseCause.Closed)
+                {
+                    return ClientState.Broken;
+                }
+
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Why the current or last connection ended or is ending; None while it is open.</summary>
+    public CloseCause Cause => _connection?.Cause ?? CloseCause.None;
+
+    /// <summary>The message memory of this client, counted.</summary>
+    public MemoryBudget Budget => _budget;
 
     /// <summary>The URL of the current or last connection, "" before the first.</summary>
     public string Url { get; private set; } = string.Empty;
 
     public string Subprotocol => _connection?.Subprotocol ?? string.Empty;
 
-    /// <summary>The close code of the last connection once it is over (1006 when it broke), 0 before.</summary>
+    /// <summary>The close code of the last connection once it is over or closing (1006 when it broke), 0 before.</summary>
     public int CloseCode => _connection is { IsOpen: false } connection ? connection.CloseCode : 0;
+
+    /// <summary>The reason that came with <see cref="CloseCode"/>.</summary>
+    public string CloseReason => _connection is { IsOpen: false } connection ? connection.CloseReason : string.Empty;
 
     /// <summary>Called on a background thread each time a message is queued for 1C (for ExternalEvent notifications).</summary>
     public Action? InboundAvailable
@@ -48,20 +84,22 @@ public sealed class WebSocketClient : IDisposable
     {
         lock (_gate)
         {
-            if (State == ClientState.Connected)
+            if (_state == ClientState.Connected && _connection is { IsOpen: true })
             {
                 throw new ClientConnectException(ConnectFailure.AlreadyConnected, Url);
             }
         }
 
         var socket = new ClientWebSocket();
+        var upgrade = new UpgradeHandler(CreateHandler(settings), offeredCompression: false);
+        var invoker = new HttpMessageInvoker(upgrade);
         try
         {
             Configure(socket.Options, settings);
             using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
             try
             {
-                socket.ConnectAsync(settings.Url, timeout.Token).GetAwaiter().GetResult();
+                socket.ConnectAsync(settings.Url, invoker, timeout.Token).GetAwaiter().GetResult();
             }
             catch (Exception error)
             {
@@ -71,20 +109,26 @@ public sealed class WebSocketClient : IDisposable
         catch
         {
             Url = settings.Url.OriginalString;
-            State = ClientState.Broken;
+            lock (_gate)
+            {
+                _state = ClientState.Broken;
+            }
+
             socket.Dispose();
+            invoker.Dispose();
             throw;
         }
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, settings.Limits, _inbound.Deliver, OnFinished);
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, settings.Limits, _budget, _inbound.Deliver, OnFinished);
+        _ = finished.Task.ContinueWith(static (_, invoker) => ((HttpMessageInvoker)invoker!).Dispose(), invoker, TaskScheduler.Default);
         lock (_gate)
         {
             _connection = connection;
             _finished = finished;
             _disconnecting = false;
             Url = settings.Url.OriginalString;
-            State = ClientState.Connected;
+            _state = ClientState.Connected;
             _inbound.Open();
         }
 
@@ -95,7 +139,7 @@ public sealed class WebSocketClient : IDisposable
     public bool Send(MessageKind kind, Payload payload)
     {
         var connection = _connection;
-        if (connection is null || State != ClientState.Connected)
+        if (connection is null || _state != ClientState.Connected)
         {
             payload.Return();
             return false;
@@ -105,6 +149,9 @@ public sealed class WebSocketClient : IDisposable
     }
 
     public bool TryReceive(int timeout, out InboundMessage message) => _inbound.TryTake(timeout, out message);
+
+    /// <summary>A message taken by <see cref="TryReceive"/> that could not be handed to 1C: the next take gives it again.</summary>
+    public void PutBack(InboundMessage message) => _inbound.PutBack(message);
 
     /// <summary>Closing handshake (1000) after what was queued, waiting for it at most the close timeout. Never throws.</summary>
     public void Disconnect()
@@ -132,7 +179,7 @@ public sealed class WebSocketClient : IDisposable
 
         lock (_gate)
         {
-            State = ClientState.NotConnected;
+            _state = ClientState.NotConnected;
         }
     }
 
@@ -151,10 +198,35 @@ public sealed class WebSocketClient : IDisposable
                 return;
             }
 
-            State = connection.ClosedByHandshake || _disconnecting ? ClientState.NotConnected : ClientState.Broken;
+            // A close the server began, or ours on Disconnect, leaves the client "not connected"; a
+            // break, or a close we began because the server broke a rule, leaves it broken.
+            var clean = _disconnecting || connection.Cause is CloseCause.PeerClosed or CloseCause.Closed;
+            _state = clean ? ClientState.NotConnected : ClientState.Broken;
             _inbound.Close();
             _finished?.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// The HTTP handler of one connection attempt. Redirects are not followed, as browsers do not
+    /// follow them for WebSockets: a redirect would carry the custom headers 1C passed (an API key)
+    /// to another host. TLS 1.2 and 1.3 only, whatever the system allows.
+    /// </summary>
+    private static SocketsHttpHandler CreateHandler(ClientSettings settings)
+    {
+        var policy = settings.CertificatePolicy;
+        return new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = TlsVersions.Allowed,
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => policy.Validate(certificate, chain, errors),
+            },
+        };
     }
 
     private static void Configure(ClientWebSocketOptions options, ClientSettings settings)
@@ -187,9 +259,6 @@ public sealed class WebSocketClient : IDisposable
                 throw new ClientConnectException(ConnectFailure.InvalidHeaders, $"{name}: {error.Message}", inner: error);
             }
         }
-
-        var policy = settings.CertificatePolicy;
-        options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => policy.Validate(certificate, chain, errors);
     }
 
     private static ClientConnectException Classify(Exception error, ClientWebSocket socket, ClientSettings settings, bool timedOut)
@@ -200,6 +269,12 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var status = (int)socket.HttpStatusCode;
+        if (status is >= 300 and < 400)
+        {
+            var location = socket.HttpResponseHeaders?.FirstOrDefault(h => string.Equals(h.Key, "Location", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
+            return new ClientConnectException(ConnectFailure.Redirected, location ?? string.Empty, status, error);
+        }
+
         if (status != 0 && status != 101)
         {
             return new ClientConnectException(ConnectFailure.UpgradeRejected, socket.HttpStatusCode.ToString(), status, error);
@@ -209,8 +284,15 @@ public sealed class WebSocketClient : IDisposable
         {
             switch (cause)
             {
+                case UnexpectedExtensionException unexpected:
+                    return new ClientConnectException(ConnectFailure.ExtensionNotOffered, unexpected.Extension, inner: error);
                 case AuthenticationException:
                     var errors = settings.CertificatePolicy.LastErrors;
+                    if (settings.CertificatePolicy.LastOutOfDate is { } outOfDate && errors != SslPolicyErrors.None)
+                    {
+                        return new ClientConnectException(ConnectFailure.CertificateExpired, settings.Url.Host, inner: error) { CertificateDate = outOfDate };
+                    }
+
                     if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
                     {
                         return new ClientConnectException(ConnectFailure.CertificateNameMismatch, settings.Url.Host, inner: error);

@@ -32,4 +32,7 @@ public sealed record ConnectionLimits
 
     /// <summary>How long a closing handshake may take before the connection is dropped.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>After our close frame, at most this much of what the peer still sends is read and discarded before the socket closes.</summary>
+    public long DrainLimitBytes { get; init; } = 1024 * 1024;
 }

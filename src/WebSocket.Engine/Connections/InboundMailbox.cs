@@ -13,6 +13,10 @@ public sealed class InboundMailbox
 {
     private readonly InboundQueue<InboundMessage> _queue = new();
 
+    // A message 1C took but could not be given (the platform refused the memory for it): handed out
+    // first by the next take, so that a failed Receive loses nothing. Only the 1C thread touches it.
+    private InboundMessage? _putBack;
+
     public InboundMailbox() => _queue.Complete();
 
     /// <summary>Called on a background thread each time something is queued (for ExternalEvent notifications).</summary>
@@ -37,6 +41,18 @@ public sealed class InboundMailbox
 
     public bool TryTake(int timeout, out InboundMessage message)
     {
+        if (_putBack is { } held)
+        {
+            _putBack = null;
+            message = held;
+            if (message.IsMessage)
+            {
+                message.Connection.OnMessageTaken(message.Payload.Length);
+            }
+
+            return true;
+        }
+
         if (!_queue.TryTake(timeout, out message))
         {
             return false;
@@ -50,9 +66,26 @@ public sealed class InboundMailbox
         return true;
     }
 
+    /// <summary>A message just taken could not be handed to 1C: it is handed out again by the next take.</summary>
+    public void PutBack(InboundMessage message)
+    {
+        if (message.IsMessage)
+        {
+            message.Connection.OnMessageReturned(message.Payload.Length);
+        }
+
+        _putBack = message;
+    }
+
     /// <summary>Drops everything queued, returning the payloads to their pool (the owner is being disposed).</summary>
     public void Discard()
     {
+        if (_putBack is { } held)
+        {
+            _putBack = null;
+            held.Payload.Return();
+        }
+
         foreach (var message in _queue.Drain())
         {
             message.Payload.Return();

@@ -1,27 +1,38 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
+using System.IO;
 using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using WebSocketAddIn.Engine.Messaging;
+using WebSocketAddIn.Engine.Transport;
 
 namespace WebSocketAddIn.Engine.Connections;
 
 /// <summary>
 /// One WebSocket connection, either side (a client accepted by the server, or the client object's
-/// own connection): a receive loop that hands whole messages to the server's inbound
-/// queue, and an outgoing queue drained by a pooled work item while there is something to send
-/// (no thread or task is parked per idle connection). Reading pauses while too many of this
-/// client's messages wait for 1C, or too many replies wait to be sent: a fast client is slowed
-/// down, never cut off; only one that stops reading altogether is disconnected (1008).
+/// own connection): a receive loop that hands whole messages to the inbound queue, and an outgoing
+/// queue drained by a pooled work item while there is something to send (no thread or task is
+/// parked per idle connection). Reading pauses while too many of this peer's messages wait for 1C,
+/// too many replies wait to be sent, or the memory budget is spent: a fast peer is slowed down,
+/// never cut off; only one that stops reading altogether is disconnected (1008).
 /// </summary>
 public sealed class WebSocketConnection
 {
     private const int ReceiveChunk = 4096;
 
+    /// <summary>
+    /// Larger messages go out as fragments of this size. Each write then hands the socket at most this
+    /// much (Wine's WSASend refuses more than 1024 buffers, i.e. 4 MiB of Kestrel's 4 KiB blocks, and a
+    /// message over that never arrived), and ManagedWebSocket's send buffer, pooled for the process,
+    /// stays small. Messages up to this size are sent whole, as every peer expects.
+    /// </summary>
+    public const int SendFragment = 1024 * 1024;
+
     private readonly WebSocket _socket;
+    private readonly TransportStream? _transport;
     private readonly ConnectionLimits _limits;
+    private readonly MemoryBudget _budget;
     private readonly Func<InboundMessage, bool> _deliver;
     private readonly Action<WebSocketConnection>? _onFinished;
 
@@ -41,26 +52,43 @@ public sealed class WebSocketConnection
     private long _outgoingBytes;
     private bool _sending;
     private volatile bool _closeQueued;
+    private volatile bool _broken;
     private bool _finished;
+    private WebSocketCloseStatus? _closeSentStatus;
+    private string _closeSentReason = string.Empty;
+    private CloseCause _cause;
 
     // Counted without the gate: they change twice per message, on two threads (the receive loop
     // and the 1C thread). The gate is taken only when reading is paused or about to be.
     private int _pendingMessages;
     private long _pendingBytes;
     private volatile TaskCompletionSource? _readingResumed;
+    private long _messagesIn;
+    private long _messagesOut;
 
     // Completed once our close frame is out (or can no longer be sent).
     private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public WebSocketConnection(long id, string remoteAddress, WebSocket socket, ConnectionLimits limits, Func<InboundMessage, bool> deliver, Action<WebSocketConnection>? finished = null)
+    public WebSocketConnection(
+        long id,
+        string remoteAddress,
+        WebSocket socket,
+        TransportStream? transport,
+        ConnectionLimits limits,
+        MemoryBudget budget,
+        Func<InboundMessage, bool> deliver,
+        Action<WebSocketConnection>? finished = null)
     {
         Id = id;
         RemoteAddress = remoteAddress;
         _socket = socket;
+        _transport = transport;
         _limits = limits;
+        _budget = budget;
         _deliver = deliver;
         _onFinished = finished;
         _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), socket);
+        transport?.LimitFrameLength(limits.MaxMessageBytes, RefuseOversizedFrameAsync);
     }
 
     public long Id { get; }
@@ -71,14 +99,51 @@ public sealed class WebSocketConnection
     /// <summary>The connection ended with a closing handshake (a close frame from the peer), not by breaking.</summary>
     public bool ClosedByHandshake { get; private set; }
 
-    /// <summary>The close code as 1C code sees it: the peer's, or 1006 when the connection broke without a close frame.</summary>
-    public int CloseCode => ClosedByHandshake ? (int)(PeerCloseStatus ?? WebSocketCloseStatus.Empty) : 1006;
+    /// <summary>
+    /// The close code as 1C code sees it: the peer's when it closed or answered our close; else the
+    /// one we sent (1002 or 1007 for a protocol violation, 1009, 1008, 1001); 1006 when the
+    /// connection broke without any close frame.
+    /// </summary>
+    public int CloseCode
+    {
+        get
+        {
+            if (ClosedByHandshake)
+            {
+                return (int)(PeerCloseStatus ?? WebSocketCloseStatus.Empty);
+            }
+
+            if (_transport?.CloseCodeWritten is > 0 and var written)
+            {
+                return written;
+            }
+
+            return _closeSentStatus is { } sent && _closeSent.Task.IsCompletedSuccessfully ? (int)sent : 1006;
+        }
+    }
 
     /// <summary>The close code the peer sent, once it sent one.</summary>
     public WebSocketCloseStatus? PeerCloseStatus => _socket.CloseStatus;
 
-    /// <summary>The reason the peer gave with its close code.</summary>
-    public string PeerCloseReason => _socket.CloseStatusDescription ?? string.Empty;
+    /// <summary>The reason given with <see cref="CloseCode"/>: the peer's, or ours.</summary>
+    public string CloseReason => ClosedByHandshake ? _socket.CloseStatusDescription ?? string.Empty : _closeSentReason;
+
+    /// <summary>Why the connection ended or is closing; <see cref="CloseCause.None"/> while it is open.</summary>
+    public CloseCause Cause
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_finished || _closeQueued)
+                {
+                    return _cause;
+                }
+
+                return _broken ? CloseCause.Broken : CloseCause.None;
+            }
+        }
+    }
 
     /// <summary>The upgrade request of a client accepted by the server; null on the client side.</summary>
     public ConnectionRequest? Request { get; init; }
@@ -86,20 +151,34 @@ public sealed class WebSocketConnection
     /// <summary>The subprotocol agreed in the handshake, "" for none.</summary>
     public string Subprotocol => _socket.SubProtocol ?? string.Empty;
 
-    /// <summary>Open from the user's point of view: not closed, closing or gone.</summary>
+    public long MessagesIn => Interlocked.Read(ref _messagesIn);
+
+    public long MessagesOut => Interlocked.Read(ref _messagesOut);
+
+    public long BytesIn => _transport?.BytesRead ?? 0;
+
+    public long BytesOut => _transport?.BytesWritten ?? 0;
+
+    /// <summary>Messages of this peer waiting for 1C.</summary>
+    public int PendingMessages => Volatile.Read(ref _pendingMessages);
+
+    /// <summary>Bytes queued for sending to this peer.</summary>
+    public long OutgoingBytes => Interlocked.Read(ref _outgoingBytes);
+
+    /// <summary>Open from the user's point of view: not closed, closing, broken or gone.</summary>
     public bool IsOpen
     {
         get
         {
             lock (_gate)
             {
-                return !_closeQueued && !_finished;
+                return !_closeQueued && !_finished && !_broken;
             }
         }
     }
 
     /// <summary>
-    /// Queues a message; false when the connection is closing or gone (the payload is returned either way on failure).
+    /// Queues a message; false when the connection is closing, broken or gone (the payload is returned either way on failure).
     /// With <paramref name="inline"/>, a message for an idle connection (nothing queued, nothing being sent) is
     /// written by the calling thread itself: ManagedWebSocket frames it into Kestrel's output pipe, which
     /// almost always completes at once, so no pooled work item has to be scheduled and woken for it.
@@ -109,7 +188,7 @@ public sealed class WebSocketConnection
         bool startDrain;
         lock (_gate)
         {
-            if (_closeQueued || _finished)
+            if (_closeQueued || _finished || _broken)
             {
                 payload.Return();
                 return false;
@@ -119,7 +198,7 @@ public sealed class WebSocketConnection
             {
                 payload.Return();
                 DropQueuedLocked();
-                QueueCloseLocked(WebSocketCloseStatus.PolicyViolation, "Client is not reading");
+                QueueCloseLocked(WebSocketCloseStatus.PolicyViolation, "Client is not reading", CloseCause.NotReading);
 
                 // The close can only follow the send in flight, which waits on a client that does
                 // not read: give it the close timeout, then drop the connection.
@@ -133,7 +212,7 @@ public sealed class WebSocketConnection
                     return false;
                 }
             }
-            else if (inline && !_sending)
+            else if (inline && !_sending && payload.Length <= SendFragment)
             {
                 _sending = true;
                 startDrain = false;
@@ -167,10 +246,9 @@ public sealed class WebSocketConnection
         ValueTask sending;
         try
         {
-            var type = kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-            sending = _socket.SendAsync(payload.Memory, type, endOfMessage: true, CancellationToken.None);
+            sending = _socket.SendAsync(payload.Memory, ToMessageType(kind), endOfMessage: true, CancellationToken.None);
         }
-        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception error) when (IsConnectionFailure(error))
         {
             payload.Return();
             SendFailed();
@@ -185,6 +263,7 @@ public sealed class WebSocketConnection
 
         sending.GetAwaiter().GetResult();
         payload.Return();
+        Interlocked.Increment(ref _messagesOut);
         lock (_gate)
         {
             if (_outgoing.Count == 0)
@@ -203,8 +282,9 @@ public sealed class WebSocketConnection
         try
         {
             await sending.ConfigureAwait(false);
+            Interlocked.Increment(ref _messagesOut);
         }
-        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception error) when (IsConnectionFailure(error))
         {
             SendFailed();
             return;
@@ -217,9 +297,14 @@ public sealed class WebSocketConnection
         await DrainAsync().ConfigureAwait(false);
     }
 
-    /// <summary>The connection broke while sending: it is over; what was queued is dropped.</summary>
+    /// <summary>
+    /// A write failed: the connection is over, whatever the receive side still believes. It is
+    /// aborted, so the receive loop ends and reports it like any other break; what was queued is
+    /// dropped, and every later Send returns false.
+    /// </summary>
     private void SendFailed()
     {
+        _broken = true;
         Abort();
         lock (_gate)
         {
@@ -234,7 +319,9 @@ public sealed class WebSocketConnection
     }
 
     /// <summary>Closes after what is already queued has been sent; false if it was already closing or gone.</summary>
-    public bool Close(WebSocketCloseStatus status, string reason)
+    public bool Close(WebSocketCloseStatus status, string reason) => Close(status, reason, CloseCause.Closed);
+
+    private bool Close(WebSocketCloseStatus status, string reason, CloseCause cause)
     {
         bool startDrain;
         lock (_gate)
@@ -244,7 +331,7 @@ public sealed class WebSocketConnection
                 return false;
             }
 
-            QueueCloseLocked(status, reason);
+            QueueCloseLocked(status, reason, cause);
             startDrain = !_sending;
             _sending = true;
         }
@@ -255,6 +342,38 @@ public sealed class WebSocketConnection
         }
 
         return true;
+    }
+
+    /// <summary>Closes at once, before anything still queued: the peer broke a limit.</summary>
+    private void Refuse(WebSocketCloseStatus status, string reason, CloseCause cause)
+    {
+        bool startDrain;
+        lock (_gate)
+        {
+            if (_closeQueued || _finished)
+            {
+                return;
+            }
+
+            DropQueuedLocked();
+            QueueCloseLocked(status, reason, cause);
+            startDrain = !_sending;
+            _sending = true;
+        }
+
+        // A peer that breaks a limit gets the close timeout to answer, as any other.
+        _abort.CancelAfter(_limits.CloseTimeout);
+        if (startDrain)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.DrainAsync(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>The transport saw a data frame declared longer than the limit: 1009 is sent before the reader sees the end of the stream.</summary>
+    private async ValueTask RefuseOversizedFrameAsync()
+    {
+        Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big", CloseCause.MessageTooBig);
+        await _closeSent.Task.WaitAsync(_limits.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
     }
 
     /// <summary>Drops the connection at once, without a closing handshake.</summary>
@@ -272,7 +391,7 @@ public sealed class WebSocketConnection
         _socket.Abort();
     }
 
-    /// <summary>1C took one of this client's messages: reading may resume.</summary>
+    /// <summary>1C took one of this peer's messages: reading may resume.</summary>
     public void OnMessageTaken(int length)
     {
         Interlocked.Decrement(ref _pendingMessages);
@@ -289,146 +408,164 @@ public sealed class WebSocketConnection
         }
     }
 
-    /// <summary>Receives until the client closes or the connection breaks; completes when the connection is over.</summary>
+    /// <summary>1C could not take the message after all (it is put back): it counts as waiting again.</summary>
+    public void OnMessageReturned(int length)
+    {
+        Interlocked.Increment(ref _pendingMessages);
+        Interlocked.Add(ref _pendingBytes, length);
+    }
+
+    /// <summary>Receives until the peer closes or the connection breaks; completes when the connection is over.</summary>
     public async Task RunAsync()
     {
-        // No receive buffer is held while the connection is idle: between messages a zero-byte
-        // receive waits for the next frame (ManagedWebSocket passes it down to Kestrel, which waits
-        // on the socket without a buffer either). The buffer goes back to the pool only when that
-        // wait would block, so a busy connection keeps it from one message to the next.
-        byte[]? buffer = null;
-        var length = 0;
+        var assembly = new MessageAssembly(_budget, _limits.MaxMessageBytes);
+        var cause = CloseCause.Broken;
         try
         {
-            while (true)
-            {
-                if (ReadingGate() is { } paused)
-                {
-                    if (length == 0 && buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
-
-                    await paused.ConfigureAwait(false);
-                }
-
-                if (length > _limits.MaxMessageBytes)
-                {
-                    Close(WebSocketCloseStatus.MessageTooBig, "Message too big");
-                    await DrainRemainingInputAsync(buffer!).ConfigureAwait(false);
-                    return;
-                }
-
-                ValueWebSocketReceiveResult result = default;
-                var received = false;
-                if (length == 0)
-                {
-                    var next = _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                    if (!next.IsCompleted && buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
-
-                    result = await next.ConfigureAwait(false);
-
-                    // A close, or an empty message, is complete already; anything else has a payload to read.
-                    received = result.MessageType == WebSocketMessageType.Close || result.EndOfMessage;
-                    if (!received)
-                    {
-                        buffer ??= ArrayPool<byte>.Shared.Rent(ReceiveChunk);
-                    }
-                }
-
-                if (!received)
-                {
-                    // Never read more than one byte past the limit: that byte is what proves a message too big.
-                    var readLimit = (int)Math.Min(buffer!.Length, _limits.MaxMessageBytes + 1L);
-                    if (length == readLimit)
-                    {
-                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _limits.MaxMessageBytes + 1L));
-                        buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                        readLimit = (int)Math.Min(buffer.Length, _limits.MaxMessageBytes + 1L);
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, readLimit - length), CancellationToken.None).ConfigureAwait(false);
-                }
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    ClosedByHandshake = true;
-                    await AnswerCloseAsync().ConfigureAwait(false);
-                    return;
-                }
-
-                length += result.Count;
-                if (!result.EndOfMessage || length > _limits.MaxMessageBytes)
-                {
-                    continue;
-                }
-
-                Payload payload;
-                if (length == 0)
-                {
-                    payload = Payload.Empty;
-                }
-                else if (buffer!.Length > ReceiveChunk)
-                {
-                    // A large message keeps the array it grew into; the next message rents a small one.
-                    payload = Payload.FromRented(buffer, length);
-                    buffer = null;
-                }
-                else
-                {
-                    payload = Payload.CopyOf(buffer.AsSpan(0, length));
-                }
-
-                var kind = result.MessageType == WebSocketMessageType.Text ? InboundKind.Text : InboundKind.Binary;
-                Interlocked.Increment(ref _pendingMessages);
-                Interlocked.Add(ref _pendingBytes, length);
-
-                length = 0;
-                if (!_deliver(new InboundMessage(this, kind, payload)))
-                {
-                    payload.Return();
-                    return;
-                }
-            }
+            cause = await ReceiveMessagesAsync(assembly).ConfigureAwait(false);
         }
-        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException)
+        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
         {
-            // The client went away or we aborted it: the connection is simply over.
+            // ManagedWebSocket aborts by itself only when a ping went unanswered for PingTimeout.
+            cause = CloseCause.PingTimeout;
+        }
+        catch (Exception error) when (IsConnectionFailure(error))
+        {
+            // A protocol violation (ManagedWebSocket has sent 1002 or 1007 and thrown), a peer that
+            // went away, or our abort: the connection is over.
+            cause = _transport?.CloseCodeWritten is 1002 or 1007 ? CloseCause.ProtocolError : CloseCause.Broken;
         }
         finally
         {
-            if (buffer is not null)
+            assembly.Dispose();
+        }
+
+        // After a close frame of ours, read what the peer still sends before the socket closes: a
+        // socket closed with unread input answers with a reset, and the peer's kernel would throw
+        // away our close frame and what came before it (1002 and 1007 were lost that way).
+        if (_transport is { } transport && transport.CloseCodeWritten != 0 && !_abort.IsCancellationRequested && !ClosedByHandshake)
+        {
+            var quiet = TimeSpan.FromMilliseconds(Math.Min(1000, _limits.CloseTimeout.TotalMilliseconds));
+            await transport.DrainAsync(quiet, _limits.CloseTimeout, _limits.DrainLimitBytes).ConfigureAwait(false);
+        }
+
+        Finish(cause);
+    }
+
+    /// <summary>The receive loop proper; returns how the connection ended when it ends without an exception.</summary>
+    private async Task<CloseCause> ReceiveMessagesAsync(MessageAssembly assembly)
+    {
+        while (true)
+        {
+            if (ReadingGate() is { } paused)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (assembly.Length == 0)
+                {
+                    assembly.ReleaseIdleBuffer();
+                }
+
+                await paused.ConfigureAwait(false);
             }
 
-            Finish();
+            ValueWebSocketReceiveResult result;
+            if (assembly.Length == 0)
+            {
+                // No receive buffer is held while the connection is idle: between messages a zero-byte
+                // receive waits for the next frame (ManagedWebSocket passes it down to Kestrel, which
+                // waits on the socket without a buffer either). The buffer goes back only when that
+                // wait would block, so a busy connection keeps it from one message to the next.
+                var next = _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                if (!next.IsCompleted)
+                {
+                    assembly.ReleaseIdleBuffer();
+                }
+
+                result = await next.ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return await AnswerCloseAsync().ConfigureAwait(false);
+                }
+
+                if (result.EndOfMessage)
+                {
+                    // An empty message.
+                    if (!DeliverMessage(result.MessageType, Payload.Empty))
+                    {
+                        return CloseCause.Closed;
+                    }
+
+                    continue;
+                }
+            }
+
+            switch (await assembly.MakeRoomAsync().ConfigureAwait(false))
+            {
+                case MessageAssembly.Room.TooBig:
+                    Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big", CloseCause.MessageTooBig);
+                    await DrainFramesAfterRefusalAsync().ConfigureAwait(false);
+                    return CloseCause.MessageTooBig;
+                case MessageAssembly.Room.OverShare:
+                    Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big for the server's memory budget", CloseCause.MemoryBudget);
+                    await DrainFramesAfterRefusalAsync().ConfigureAwait(false);
+                    return CloseCause.MemoryBudget;
+            }
+
+            result = await _socket.ReceiveAsync(assembly.FreeSpace, CancellationToken.None).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return await AnswerCloseAsync().ConfigureAwait(false);
+            }
+
+            assembly.Advance(result.Count);
+            if (!result.EndOfMessage || assembly.Length > _limits.MaxMessageBytes)
+            {
+                // More to come, or one byte past the limit, which MakeRoomAsync turns into 1009.
+                continue;
+            }
+
+            if (!DeliverMessage(result.MessageType, assembly.TakeMessage()))
+            {
+                return CloseCause.Closed;
+            }
         }
+    }
+
+    /// <summary>Queues a whole message for 1C; false when the queue is closed (the server stopped).</summary>
+    private bool DeliverMessage(WebSocketMessageType type, Payload payload)
+    {
+        var kind = type == WebSocketMessageType.Text ? InboundKind.Text : InboundKind.Binary;
+        Interlocked.Increment(ref _pendingMessages);
+        Interlocked.Add(ref _pendingBytes, payload.Length);
+        Interlocked.Increment(ref _messagesIn);
+        if (_deliver(new InboundMessage(this, kind, payload)))
+        {
+            return true;
+        }
+
+        payload.Return();
+        return false;
     }
 
     /// <summary>The peer started the closing handshake: answer it once what we had queued is out (or at once if nothing is), then end.</summary>
-    private async Task AnswerCloseAsync()
+    private async Task<CloseCause> AnswerCloseAsync()
     {
+        ClosedByHandshake = true;
         if (_socket.State != WebSocketState.CloseReceived)
         {
-            return;
+            // The answer to a close of ours: we ended it.
+            return _cause is CloseCause.None ? CloseCause.Closed : _cause;
         }
 
         // If we had queued a close ourselves, it is the answer; otherwise echo the peer's code.
-        Close(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, string.Empty);
+        Close(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, string.Empty, CloseCause.PeerClosed);
         await _closeSent.Task.WaitAsync(_limits.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        return CloseCause.PeerClosed;
     }
 
-    /// <summary>After we decided to close for a too-big message, read and discard until the client's close arrives or time runs out.</summary>
-    private async Task DrainRemainingInputAsync(byte[] scratch)
+    /// <summary>After we refused a message, read and discard frames until the peer's close arrives or time runs out.</summary>
+    private async Task DrainFramesAfterRefusalAsync()
     {
+        var scratch = new byte[ReceiveChunk];
         try
         {
             while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
@@ -436,11 +573,12 @@ public sealed class WebSocketConnection
                 var result = await _socket.ReceiveAsync(scratch.AsMemory(), _abort.Token).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    ClosedByHandshake = true;
                     return;
                 }
             }
         }
-        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException)
+        catch (Exception error) when (IsConnectionFailure(error))
         {
             // Over either way.
         }
@@ -485,8 +623,8 @@ public sealed class WebSocketConnection
 
                 try
                 {
-                    var type = frame.Kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                    await _socket.SendAsync(frame.Payload.Memory, type, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                    await SendMessageAsync(frame.Kind, frame.Payload.Memory).ConfigureAwait(false);
+                    Interlocked.Increment(ref _messagesOut);
                 }
                 finally
                 {
@@ -494,16 +632,45 @@ public sealed class WebSocketConnection
                 }
             }
         }
-        catch (Exception error) when (error is OperationCanceledException or WebSocketException or System.IO.IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception error) when (IsConnectionFailure(error))
         {
+            _closeSent.TrySetResult();
             SendFailed();
+        }
+    }
+
+    /// <summary>A whole message, in fragments of <see cref="SendFragment"/> when it is larger.</summary>
+    private async ValueTask SendMessageAsync(MessageKind kind, ReadOnlyMemory<byte> body)
+    {
+        var type = ToMessageType(kind);
+        if (body.Length <= SendFragment)
+        {
+            await _socket.SendAsync(body, type, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        for (var offset = 0; offset < body.Length; offset += SendFragment)
+        {
+            var length = Math.Min(SendFragment, body.Length - offset);
+            await _socket.SendAsync(body.Slice(offset, length), type, endOfMessage: offset + length == body.Length, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     private Task? ReadingGate()
     {
         // Closing: keep reading, or the peer's answer to our close would never be seen.
-        if (_closeQueued || !OverReadingLimits())
+        if (_closeQueued)
+        {
+            return null;
+        }
+
+        // The server's memory is spent: wait until 1C takes messages or replies go out.
+        if (_budget.IsSpent)
+        {
+            return _budget.WaitForRoomAsync();
+        }
+
+        if (!OverReadingLimits())
         {
             return null;
         }
@@ -544,9 +711,12 @@ public sealed class WebSocketConnection
         }
     }
 
-    private void QueueCloseLocked(WebSocketCloseStatus status, string reason)
+    private void QueueCloseLocked(WebSocketCloseStatus status, string reason, CloseCause cause)
     {
         _closeQueued = true;
+        _closeSentStatus = status;
+        _closeSentReason = reason;
+        _cause = cause;
         _readingResumed?.TrySetResult();
         _readingResumed = null;
         _outgoing.Enqueue(OutgoingFrame.Close(status, reason));
@@ -562,11 +732,19 @@ public sealed class WebSocketConnection
         Interlocked.Exchange(ref _outgoingBytes, 0);
     }
 
-    private void Finish()
+    private void Finish(CloseCause cause)
     {
         lock (_gate)
         {
             _finished = true;
+
+            // A close we queued for a reason of our own (a limit, a stop) names the cause; otherwise
+            // what the receive loop saw does.
+            if (_cause is CloseCause.None or CloseCause.PeerClosed || cause is CloseCause.ProtocolError or CloseCause.PingTimeout)
+            {
+                _cause = cause;
+            }
+
             _readingResumed?.TrySetResult();
             _readingResumed = null;
             _closeSent.TrySetResult();
@@ -582,4 +760,10 @@ public sealed class WebSocketConnection
         _socket.Dispose();
         _onFinished?.Invoke(this);
     }
+
+    private static WebSocketMessageType ToMessageType(MessageKind kind) =>
+        kind == MessageKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+
+    private static bool IsConnectionFailure(Exception error) =>
+        error is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException or InvalidOperationException;
 }

@@ -1,14 +1,14 @@
 using System;
-using System.Buffers;
 using System.Threading;
 
 namespace WebSocketAddIn.Engine.Messaging;
 
 /// <summary>
-/// A message body in an array that is pooled unless it is small. Either one owner (who returns it
-/// once it has been copied out or sent), or — for a broadcast — shared by several holders, each
-/// returning it once; a pooled array goes back to the pool with the last. A broadcast to 10,000
-/// clients never copies the body.
+/// A message body in an array that is pooled unless it is small (<see cref="MessageBuffers"/> for
+/// large ones). Either one owner (who returns it once it has been copied out or sent), or — for a
+/// broadcast — shared by several holders, each returning it once; the array goes back with the
+/// last. A broadcast to 10,000 clients never copies the body. A body may be counted in a
+/// <see cref="MemoryBudget"/>: its array's size is released from it when the array goes back.
 /// </summary>
 public readonly struct Payload
 {
@@ -24,12 +24,14 @@ public readonly struct Payload
     // byte[] for one owner, SharedArray for several; null for the empty payload.
     private readonly object? _owner;
     private readonly bool _pooled;
+    private readonly MemoryBudget? _budget;
 
-    private Payload(object? owner, int length, bool pooled)
+    private Payload(object? owner, int length, bool pooled, MemoryBudget? budget)
     {
         _owner = owner;
         Length = length;
         _pooled = pooled;
+        _budget = budget;
     }
 
     public int Length { get; }
@@ -42,24 +44,31 @@ public readonly struct Payload
 
     private byte[]? Array => _owner as byte[] ?? (_owner as SharedArray)?.Array;
 
-    /// <summary>Takes ownership of an array rented from <see cref="ArrayPool{T}.Shared"/>.</summary>
-    public static Payload FromRented(byte[] array, int length) => new(array, length, pooled: true);
+    /// <summary>Takes ownership of an array from <see cref="MessageBuffers.Rent"/>, already counted in <paramref name="budget"/> (if any) at its full size.</summary>
+    public static Payload FromRented(byte[] array, int length, MemoryBudget? budget = null) => new(array, length, pooled: true, budget);
 
-    public static Payload CopyOf(ReadOnlySpan<byte> bytes)
+    /// <summary>A copy of <paramref name="bytes"/>, counted in <paramref name="budget"/> (if any).</summary>
+    public static Payload CopyOf(ReadOnlySpan<byte> bytes, MemoryBudget? budget = null)
     {
         if (bytes.IsEmpty)
         {
             return Empty;
         }
 
-        if (bytes.Length < PooledFrom)
+        var pooled = bytes.Length >= PooledFrom;
+        byte[] array;
+        if (pooled)
         {
-            return new Payload(bytes.ToArray(), bytes.Length, pooled: false);
+            array = MessageBuffers.Rent(bytes.Length);
+            bytes.CopyTo(array);
+        }
+        else
+        {
+            array = bytes.ToArray();
         }
 
-        var array = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(array);
-        return new Payload(array, bytes.Length, pooled: true);
+        budget?.Charge(array.Length);
+        return new Payload(array, bytes.Length, pooled, budget);
     }
 
     /// <summary>Turns a payload of one owner into one held by <paramref name="holders"/>; each must call <see cref="Return"/> once.</summary>
@@ -67,9 +76,14 @@ public readonly struct Payload
     {
         if (!_pooled)
         {
-            // An empty body, or a small one in an array of its own: nothing goes back to a pool,
-            // so the holders need no count.
-            return this;
+            // An empty body, or a small one in an array of its own: nothing goes back to a pool, so
+            // the holders need no count; its few bytes leave the budget now rather than N times later.
+            if (_owner is byte[] small)
+            {
+                _budget?.Release(small.Length);
+            }
+
+            return new Payload(_owner, Length, pooled: false, budget: null);
         }
 
         if (_owner is not byte[] array)
@@ -77,15 +91,20 @@ public readonly struct Payload
             throw new InvalidOperationException("Only a payload of one owner can be shared.");
         }
 
-        return new Payload(new SharedArray(array, holders), Length, pooled: true);
+        return new Payload(new SharedArray(array, holders, _budget), Length, pooled: true, budget: null);
     }
 
     public void Return()
     {
         switch (_owner)
         {
-            case byte[] array when _pooled:
-                ArrayPool<byte>.Shared.Return(array);
+            case byte[] array:
+                _budget?.Release(array.Length);
+                if (_pooled)
+                {
+                    MessageBuffers.Return(array);
+                }
+
                 break;
             case SharedArray shared:
                 shared.Release();
@@ -93,7 +112,7 @@ public readonly struct Payload
         }
     }
 
-    private sealed class SharedArray(byte[] array, int holders)
+    private sealed class SharedArray(byte[] array, int holders, MemoryBudget? budget)
     {
         private int _holders = holders;
 
@@ -103,7 +122,8 @@ public readonly struct Payload
         {
             if (Interlocked.Decrement(ref _holders) == 0)
             {
-                ArrayPool<byte>.Shared.Return(Array);
+                budget?.Release(Array.Length);
+                MessageBuffers.Return(Array);
             }
         }
     }

@@ -23,4 +23,9 @@ public sealed class ServerSettings
 
     /// <summary>Queue Connected and Disconnected events among the messages, for 1C code that asked for them.</summary>
     public bool ReportConnectionEvents { get; init; }
+
+    /// <summary>All message memory the server may hold (received, being assembled, queued to send); 0 for no limit.</summary>
+    public long MemoryBudgetBytes { get; init; } = DefaultMemoryBudgetBytes;
+
+    public const long DefaultMemoryBudgetBytes = 256L * 1024 * 1024;
 }

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -22,6 +23,7 @@ using Microsoft.Extensions.Hosting;
 using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Messaging;
 using WebSocketAddIn.Engine.Tls;
+using WebSocketAddIn.Engine.Transport;
 
 namespace WebSocketAddIn.Engine.Server;
 
@@ -43,6 +45,7 @@ public sealed class WebSocketServer : IDisposable
     private WebApplication? _app;
     private ServerSettings? _settings;
     private bool _accepting;
+    private MemoryBudget _budget = new(ServerSettings.DefaultMemoryBudgetBytes);
 
     public WebSocketServer() => _deliver = _inbound.Deliver;
 
@@ -55,6 +58,9 @@ public sealed class WebSocketServer : IDisposable
     public bool IsRunning => _app is not null;
 
     public bool IsSecure => _settings?.Certificate is not null;
+
+    /// <summary>The message memory of the current (or last) run; bodies 1C sends are counted in it too.</summary>
+    public MemoryBudget Budget => _budget;
 
     /// <summary>Called on a background thread each time something is queued for 1C (for ExternalEvent notifications).</summary>
     public Action? InboundAvailable
@@ -77,6 +83,7 @@ public sealed class WebSocketServer : IDisposable
             try
             {
                 _settings = settings;
+                _budget = new MemoryBudget(settings.MemoryBudgetBytes);
                 _accepting = true;
                 _inbound.Open();
                 app.StartAsync().GetAwaiter().GetResult();
@@ -166,6 +173,9 @@ public sealed class WebSocketServer : IDisposable
     /// <summary>Takes the next message; waits up to <paramref name="timeout"/> ms (Timeout.Infinite: until one comes or the server stops).</summary>
     public bool TryReceive(int timeout, out InboundMessage message) => _inbound.TryTake(timeout, out message);
 
+    /// <summary>A message taken by <see cref="TryReceive"/> that could not be handed to 1C: the next take gives it again.</summary>
+    public void PutBack(InboundMessage message) => _inbound.PutBack(message);
+
     /// <summary>Queues one message for many connections (all open ones when <paramref name="connectionIds"/> is null) without copying it; returns how many took it.</summary>
     public int Broadcast(MessageKind kind, Payload payload, IReadOnlyCollection<long>? connectionIds)
     {
@@ -254,6 +264,10 @@ public sealed class WebSocketServer : IDisposable
                         ServerCertificate = certificate.Leaf,
                         ServerCertificateChain = certificate.Chain,
                         HandshakeTimeout = TimeSpan.FromSeconds(10),
+
+                        // Ours to choose, not the system's: Windows Server 2016's schannel and older
+                        // OpenSSL configurations on 1C servers still allow TLS 1.0 and 1.1.
+                        SslProtocols = TlsVersions.Allowed,
                     });
                 }
             }
@@ -288,6 +302,17 @@ public sealed class WebSocketServer : IDisposable
             webSocketOptions.AllowedOrigins.Add(origin);
         }
 
+        // Before UseWebSockets, which takes the upgrade feature when a request comes in: the stream
+        // its WebSocket is built on becomes our TransportStream over Kestrel's connection.
+        app.Use(static (context, next) =>
+        {
+            if (context.Features.Get<IHttpUpgradeFeature>() is { } kestrel)
+            {
+                context.Features.Set<IHttpUpgradeFeature>(new TransportUpgradeFeature(kestrel, context.RequestAborted));
+            }
+
+            return next(context);
+        });
         app.UseWebSockets(webSocketOptions);
         app.Run(context => AcceptAsync(context, settings));
         return app;
@@ -296,12 +321,9 @@ public sealed class WebSocketServer : IDisposable
     private async Task AcceptAsync(HttpContext context, ServerSettings settings)
     {
         var limits = settings.Limits;
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (Handshake.Refusal(context.Request) is { } refusal)
         {
-            // A plain HTTP request (a browser opening the address, a health check): say what this is.
-            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
-            context.Response.Headers.Upgrade = "websocket";
-            await context.Response.WriteAsync("This is a WebSocket server.\n").ConfigureAwait(false);
+            await Handshake.RefuseAsync(context, refusal).ConfigureAwait(false);
             return;
         }
 
@@ -327,6 +349,7 @@ public sealed class WebSocketServer : IDisposable
         }
 
         var socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol).ConfigureAwait(false);
+        var transport = (context.Features.Get<IHttpUpgradeFeature>() as TransportUpgradeFeature)?.Transport;
         WebSocketConnection connection;
         lock (_connectionsGate)
         {
@@ -337,7 +360,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, limits, _deliver) { Request = request };
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, limits, _budget, _deliver) { Request = request };
             _connections[connection.Id] = connection;
             if (settings.ReportConnectionEvents)
             {
@@ -345,6 +368,9 @@ public sealed class WebSocketServer : IDisposable
             }
         }
 
+        // Kestrel drops writes to a connection whose socket failed, without telling the writer: when
+        // it gives up on the connection, so do we, and the connection ends like any other break.
+        using var lost = context.RequestAborted.UnsafeRegister(static connection => ((WebSocketConnection)connection!).Abort(), connection);
         try
         {
             await connection.RunAsync().ConfigureAwait(false);

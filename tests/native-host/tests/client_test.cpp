@@ -183,6 +183,17 @@ protected:
         }
         EXPECT_EQ(c.errorDescription(), e.descr) << what << ": ОписаниеОшибки() should return the last error";
     }
+
+    /// A Send with no connection to send on: like the server's, False without an exception, and
+    /// the cause (exactly `want`, in the object's language) in ErrorDescription().
+    void expectSendRefused(Component& c, const CallResult& r, const std::string& what, const std::string& want, bool ru) {
+        EXPECT_TRUE(r.ok) << what << ": must not raise: " << r.describe();
+        EXPECT_TRUE(r.ret.isBool() && !r.ret.boolean()) << what << ": must return False: " << r.describe();
+        EXPECT_TRUE(r.errors.empty()) << what << ": no AddError expected: " << r.describe();
+        const std::string said = c.errorDescription();
+        EXPECT_EQ(said, want) << what << ": ОписаниеОшибки()";
+        EXPECT_EQ(hasCyrillic(said), ru) << what << ": wrong language: " << said;
+    }
 };
 
 // ===================================================================================================
@@ -483,17 +494,20 @@ TEST_P(ClientErrors, SendWhileNotConnected) {
     const std::string want = tr(ru(), "Нет подключения к серверу: вызовите Подключиться()",
                                "Not connected to a server: call Connect() first");
     auto r = cl.send(S("hello"));
-    expectFailure(c, r, "Отправить(Строка) before Подключиться", want, ru());
+    expectSendRefused(c, r, "Отправить(Строка) before Подключиться", want, ru());
     r = cl.send(BLOB({1, 2, 3}));
-    expectFailure(c, r, "Отправить(ДвоичныеДанные) before Подключиться", want, ru());
+    expectSendRefused(c, r, "Отправить(ДвоичныеДанные) before Подключиться", want, ru());
 
-    // After Отключиться: not connected again.
+    // After Отключиться: the cause is the disconnect.
     EchoBackend b;
     ASSERT_TRUE(start(b, Backend::Ours));
     ASSERT_TRUE(cl.connect(b.url("/")).isTrue());
     cl.disconnect();
     r = cl.send(S("after"));
-    expectFailure(c, r, "Отправить after Отключиться", want, ru());
+    expectSendRefused(c, r, "Отправить after Отключиться",
+                      tr(ru(), "Соединение с " + b.url("/") + " закрыто вызовом Отключиться()",
+                         "The connection to " + b.url("/") + " was closed by Disconnect()"),
+                      ru());
 }
 
 TEST_P(ClientErrors, BadHeadersJson) {
@@ -865,7 +879,8 @@ TEST_P(ClientRef, ServerClosesWithCodeAndReason) {
     EXPECT_FALSE(cl.receive(5000));
     EXPECT_LT(msSince(t0), 300) << "again: at once";
     auto s = cl.send(S("too late"));
-    EXPECT_FALSE(s.ok) << "Отправить after the server closed: " << s.describe();
+    expectSendRefused(c, s, "Отправить after the server closed",
+                      "The server " + srv_->url("/close?code=4000&reason=bye") + " closed the connection (code 4000 'bye')", false);
 
     // The default: 1000.
     r = cl.connect(srv_->url("/close"));
@@ -890,7 +905,8 @@ TEST_P(ClientRef, ServerVanishesWithoutACloseFrame) {
     EXPECT_FALSE(cl.receive(5000));
     EXPECT_LT(msSince(t0), 300);
     auto r = cl.send(S("anyone?"));
-    expectFailure(c, r, "Отправить after the connection broke", "The connection to " + url + " is broken", false);
+    expectSendRefused(c, r, "Отправить after the connection broke",
+                      "The connection to " + url + " broke (no close frame, code 1006)", false);
     // Отключиться on a broken connection raises nothing.
     auto d = cl.disconnect();
     EXPECT_TRUE(d.ok && d.errors.empty()) << d.describe();

@@ -1,0 +1,100 @@
+using System;
+
+namespace WebSocketAddIn.Engine.Transport;
+
+/// <summary>
+/// Follows the frame boundaries of an incoming WebSocket byte stream only far enough to read each
+/// frame's declared payload length, so that a data frame declared longer than the message limit is
+/// refused when its header arrives, not after its bytes. ManagedWebSocket does all the framing and
+/// validation; it offers no size limit of its own and does not tell how long a frame claims to be.
+/// Nothing here decodes, unmasks or validates: a header ManagedWebSocket will reject (a length with
+/// its top bit set, a reserved opcode) is left for it to reject with the right close code.
+/// </summary>
+public sealed class FrameLengthGuard(long maxPayload)
+{
+    // Bytes of the current frame's payload still to come, and the header being collected.
+    private long _payloadLeft;
+    private readonly byte[] _header = new byte[14];
+    private int _headerLength;
+
+    /// <summary>True once a data frame longer than the limit was declared; the guard stops looking then.</summary>
+    public bool Tripped { get; private set; }
+
+    /// <summary>
+    /// Follows <paramref name="bytes"/>, the next bytes of the stream. Returns -1, or, when a data
+    /// frame declared too long begins here, how many of these bytes come before its header (0 when
+    /// its header began in earlier bytes): those may still be handed on, the rest must not.
+    /// </summary>
+    public int Scan(ReadOnlySpan<byte> bytes)
+    {
+        var position = 0;
+        while (position < bytes.Length && !Tripped)
+        {
+            if (_payloadLeft > 0)
+            {
+                var skip = (int)Math.Min(_payloadLeft, bytes.Length - position);
+                _payloadLeft -= skip;
+                position += skip;
+                continue;
+            }
+
+            _header[_headerLength++] = bytes[position++];
+            if (HeaderComplete() is not { } declared)
+            {
+                continue;
+            }
+
+            var headerLength = _headerLength;
+            _headerLength = 0;
+            var opcode = _header[0] & 0x0F;
+            if (declared < 0)
+            {
+                // A 64-bit length with its top bit set: ManagedWebSocket refuses it (1002) and reads no
+                // further, so neither does the guard.
+                _payloadLeft = long.MaxValue;
+                continue;
+            }
+
+            // Continuation, text, binary: the frames a message is made of. Control frames are capped at
+            // 125 bytes by ManagedWebSocket itself.
+            if (opcode <= 2 && declared > maxPayload)
+            {
+                Tripped = true;
+                return Math.Max(0, position - headerLength);
+            }
+
+            _payloadLeft = declared;
+        }
+
+        return -1;
+    }
+
+    /// <summary>The declared payload length once the whole header (length field and mask key) is in, else null.</summary>
+    private long? HeaderComplete()
+    {
+        if (_headerLength < 2)
+        {
+            return null;
+        }
+
+        var lengthCode = _header[1] & 0x7F;
+        var lengthBytes = lengthCode switch { 126 => 2, 127 => 8, _ => 0 };
+        var maskBytes = (_header[1] & 0x80) != 0 ? 4 : 0;
+        if (_headerLength < 2 + lengthBytes + maskBytes)
+        {
+            return null;
+        }
+
+        long length = lengthCode;
+        if (lengthBytes > 0)
+        {
+            length = 0;
+            for (var i = 0; i < lengthBytes; i++)
+            {
+                length = (length << 8) | _header[2 + i];
+            }
+        }
+
+        return length;
+    }
+}
