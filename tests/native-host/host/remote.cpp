@@ -13,6 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "memory.h"
@@ -398,6 +401,20 @@ MemoryReport RemoteHost::memory() {
 void RemoteHost::clearMemoryViolations() { request("clearMemoryViolations"); }
 
 int RemoteHost::socketCount() {
+    // Only network sockets: the server's Unix sockets come and go with Wine's own processes
+    // (winedevice.exe and the like start when the add-in first needs them).
+    std::set<std::string> inet;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"}) {
+        std::ifstream f(table);
+        std::string line;
+        std::getline(f, line);  // the header
+        while (std::getline(f, line)) {
+            std::istringstream fields(line);
+            std::string field, inode;
+            for (int i = 0; i < 10 && fields >> field; ++i) inode = field;  // the 10th column
+            if (!inode.empty() && inode != "0") inet.insert(inode);
+        }
+    }
     // The prefix's wineserver runs in /tmp/.wine-<uid>/server-<dev>-<inode of the prefix>.
     std::string prefix = envOr("WINEPREFIX", envOr("HOME", "") + "/.wine");
     struct stat st;
@@ -425,7 +442,11 @@ int RemoteHost::socketCount() {
         while (dirent* f = ::readdir(fds)) {
             char target[256];
             ssize_t m = ::readlinkat(dirfd(fds), f->d_name, target, sizeof target - 1);
-            if (m > 0 && std::strncmp(target, "socket:", 7) == 0) ++count;
+            if (m <= 0 || std::strncmp(target, "socket:[", 8) != 0) continue;
+            target[m] = 0;
+            std::string inode(target + 8);
+            if (!inode.empty() && inode.back() == ']') inode.pop_back();
+            if (inet.count(inode)) ++count;
         }
         ::closedir(fds);
         break;

@@ -43,7 +43,7 @@ public:
     std::unique_ptr<ComponentBackend> create(const ComponentOptions& opts);
     MemoryReport memory();
     void clearMemoryViolations();
-    /// Socket objects of this prefix's wineserver (it holds the Unix socket of every Windows
+    /// Network sockets held by this prefix's wineserver (it holds the Unix side of every Windows
     /// socket of every process of the prefix; ours is the only one); -1 if it cannot be found.
     int socketCount();
     /// The host's stderr (its last 8 KiB), for messages.
