@@ -108,7 +108,7 @@ def main():
 
     env = dict(os.environ)
     env.setdefault("WINEDEBUG", "-all")
-    p = subprocess.run([a.wine, a.probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    p = subprocess.run([a.wine, a.probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
     if p.returncode != 0:
         sys.exit("the probe failed under Wine (exit %d):\n%s" % (p.returncode, p.stderr))
     probe = json.loads(p.stdout)
