@@ -9,7 +9,7 @@
 #   part of Windows 10 and later): so no vcruntime140.dll, msvcp140.dll, no .NET, no OpenSSL;
 # - the named exports are exactly the Native API's five functions plus NativeAOT's
 #   DotNetRuntimeDebugHeader, undecorated, and nothing is exported by ordinal only.
-# Exits 1 listing what is wrong. Run after every cross-link (tools/windows/windows-cross.targets)
+# Exits 1 with one 'FAIL DLL: problem' line per problem on stderr (MSBuild turns them into errors). Run after every cross-link (tools/windows/windows-cross.targets)
 # and by tests/package/windows-stage.sh.
 set -euo pipefail
 dll=${1:?usage: check-windows-dll.sh DLL}
@@ -46,8 +46,7 @@ exported=$(sort <<<"$exports" | tr '\n' ' ' | sed 's/ $//')
 [[ $exported == "$EXPORTS" ]] || problems+=("exports [$exported], expected exactly [$EXPORTS]")
 
 if ((${#problems[@]})); then
-  echo "FAIL $dll:" >&2
-  printf '  %s\n' "${problems[@]}" >&2
+  for problem in "${problems[@]}"; do echo "FAIL $dll: $problem" >&2; done
   exit 1
 fi
 echo "ok $dll: imports $(tr '\n' ' ' <<<"$imports")"

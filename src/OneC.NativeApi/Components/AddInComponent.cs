@@ -16,6 +16,10 @@ public abstract unsafe class AddInComponent : IDisposable
     private readonly UserLanguageSelector _language = new();
     private bool _disposed;
 
+    // After Done the object is finished: the platform is gone and nothing may start again (a
+    // server listening with no one to stop it). Calls fail quietly until DestroyObject.
+    private volatile bool _done;
+
     protected AddInComponent(ComponentTable table, string errorSource)
     {
         Table = table;
@@ -57,6 +61,11 @@ public abstract unsafe class AddInComponent : IDisposable
 
     internal bool CallMethod(int index, void* arguments, int count, void* result)
     {
+        if (_done)
+        {
+            return false;
+        }
+
         if ((uint)index >= (uint)Table.Methods.Count)
         {
             return false;
@@ -78,6 +87,11 @@ public abstract unsafe class AddInComponent : IDisposable
 
     internal bool GetProperty(int index, void* value)
     {
+        if (_done)
+        {
+            return false;
+        }
+
         if ((uint)index >= (uint)Table.Properties.Count)
         {
             return false;
@@ -98,6 +112,11 @@ public abstract unsafe class AddInComponent : IDisposable
 
     internal bool SetProperty(int index, void* value)
     {
+        if (_done)
+        {
+            return false;
+        }
+
         if ((uint)index >= (uint)Table.Properties.Count)
         {
             return false;
@@ -168,6 +187,7 @@ public abstract unsafe class AddInComponent : IDisposable
     /// <summary>The platform said Done: stop every background activity; the platform object is gone after this.</summary>
     internal void Done()
     {
+        _done = true;
         ReleaseResources();
         Platform?.Disconnect();
     }

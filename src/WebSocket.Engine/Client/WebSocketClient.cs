@@ -120,7 +120,7 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, settings.Limits, _budget, _inbound.Deliver, OnFinished);
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, serverSide: false, settings.Limits, _budget, _inbound.Deliver, OnFinished);
         _ = finished.Task.ContinueWith(static (_, invoker) => ((HttpMessageInvoker)invoker!).Dispose(), invoker, TaskScheduler.Default);
         lock (_gate)
         {

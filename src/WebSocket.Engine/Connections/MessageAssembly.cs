@@ -1,5 +1,4 @@
 using System;
-using System.Numerics;
 using System.Threading.Tasks;
 using WebSocketAddIn.Engine.Messaging;
 
@@ -30,6 +29,9 @@ internal sealed class MessageAssembly(MemoryBudget budget, int maxMessageBytes) 
     /// <summary>Bytes of the message received so far.</summary>
     public int Length => _length;
 
+    /// <summary>While the budget is spent: this message holds its share of it or more, and must be refused rather than wait.</summary>
+    public bool OverShare => _charged > 0 && _charged >= budget.FairShare;
+
     /// <summary>Where the next bytes go; call after <see cref="MakeRoomAsync"/> returned Ready.</summary>
     public Memory<byte> FreeSpace => _buffer.AsMemory(_length, ReadLimit - _length);
 
@@ -55,7 +57,7 @@ internal sealed class MessageAssembly(MemoryBudget budget, int maxMessageBytes) 
         }
 
         var size = (int)Math.Min((long)_buffer.Length * 2, maxMessageBytes + 1L);
-        var charge = size <= MessageBuffers.PooledUpTo ? (long)BitOperations.RoundUpToPowerOf2((uint)size) : size;
+        var charge = MessageBuffers.RentedLength(size);
         while (!budget.TryCharge(charge))
         {
             if (_charged + charge > budget.FairShare)

@@ -24,10 +24,12 @@ public sealed class WebSocketConnection
     /// <summary>
     /// Larger messages go out as fragments of this size. Each write then hands the socket at most this
     /// much (Wine's WSASend refuses more than 1024 buffers, i.e. 4 MiB of Kestrel's 4 KiB blocks, and a
-    /// message over that never arrived), and ManagedWebSocket's send buffer, pooled for the process,
-    /// stays small. Messages up to this size are sent whole, as every peer expects.
+    /// message over that never arrived), and ManagedWebSocket's send buffer, which it rents from the
+    /// process's shared pool for the whole frame, fits a 64 KiB array with the frame's header (the
+    /// pool keeps up to 32 arrays of each size per core: 2 MiB ones would stay behind after a
+    /// burst). Messages up to this size are sent whole.
     /// </summary>
-    public const int SendFragment = 1024 * 1024;
+    public const int SendFragment = (64 * 1024) - 16;
 
     private readonly WebSocket _socket;
     private readonly TransportStream? _transport;
@@ -74,6 +76,7 @@ public sealed class WebSocketConnection
         string remoteAddress,
         WebSocket socket,
         TransportStream? transport,
+        bool serverSide,
         ConnectionLimits limits,
         MemoryBudget budget,
         Func<InboundMessage, bool> deliver,
@@ -88,7 +91,8 @@ public sealed class WebSocketConnection
         _deliver = deliver;
         _onFinished = finished;
         _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), socket);
-        transport?.LimitFrameLength(limits.MaxMessageBytes, RefuseOversizedFrameAsync);
+        // A client's frames must be masked: only the server side checks.
+        transport?.GuardFrames(limits.MaxMessageBytes, requireMask: serverSide, RefuseFrameAsync);
     }
 
     public long Id { get; }
@@ -369,11 +373,36 @@ public sealed class WebSocketConnection
         }
     }
 
-    /// <summary>The transport saw a data frame declared longer than the limit: 1009 is sent before the reader sees the end of the stream.</summary>
-    private async ValueTask RefuseOversizedFrameAsync()
+    /// <summary>
+    /// The transport refused a frame (declared longer than the limit: 1009; unmasked from a client:
+    /// 1002): the close is sent before the reader sees the end of the stream.
+    /// </summary>
+    private async ValueTask RefuseFrameAsync(FrameGuard.Problem problem)
     {
-        Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big", CloseCause.MessageTooBig);
+        if (problem == FrameGuard.Problem.Unmasked)
+        {
+            Refuse(WebSocketCloseStatus.ProtocolError, "Client frames must be masked", CloseCause.ProtocolError);
+        }
+        else
+        {
+            Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big", CloseCause.MessageTooBig);
+        }
+
+        await CloseSentThenStopTheTimerAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a refusal: once our close is out, the peer's input is read away by the transport
+    /// (bounded by CloseTimeout itself), not waited for through the WebSocket; the abort armed
+    /// for a close that cannot be sent is then no longer wanted, as it would turn the end into a reset.
+    /// </summary>
+    private async Task CloseSentThenStopTheTimerAsync()
+    {
         await _closeSent.Task.WaitAsync(_limits.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        if (_closeSent.Task.IsCompleted && !_abort.IsCancellationRequested)
+        {
+            _abort.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>Drops the connection at once, without a closing handshake.</summary>
@@ -457,7 +486,14 @@ public sealed class WebSocketConnection
     {
         while (true)
         {
-            if (ReadingGate() is { } paused)
+            if (_budget.IsSpent && assembly.OverShare && !_closeQueued)
+            {
+                Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big for the server's memory budget", CloseCause.MemoryBudget);
+                await AfterRefusalAsync().ConfigureAwait(false);
+                return CloseCause.MemoryBudget;
+            }
+
+            if (ReadingGate(assembly.Length == 0) is { } paused)
             {
                 if (assembly.Length == 0)
                 {
@@ -502,11 +538,11 @@ public sealed class WebSocketConnection
             {
                 case MessageAssembly.Room.TooBig:
                     Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big", CloseCause.MessageTooBig);
-                    await DrainFramesAfterRefusalAsync().ConfigureAwait(false);
+                    await AfterRefusalAsync().ConfigureAwait(false);
                     return CloseCause.MessageTooBig;
                 case MessageAssembly.Room.OverShare:
                     Refuse(WebSocketCloseStatus.MessageTooBig, "Message too big for the server's memory budget", CloseCause.MemoryBudget);
-                    await DrainFramesAfterRefusalAsync().ConfigureAwait(false);
+                    await AfterRefusalAsync().ConfigureAwait(false);
                     return CloseCause.MemoryBudget;
             }
 
@@ -562,7 +598,23 @@ public sealed class WebSocketConnection
         return CloseCause.PeerClosed;
     }
 
-    /// <summary>After we refused a message, read and discard frames until the peer's close arrives or time runs out.</summary>
+    /// <summary>
+    /// After we refused a message: with a transport of ours, its input is read away once the close
+    /// is out (in RunAsync); without one, frames are read and discarded until the peer's close
+    /// arrives or time runs out.
+    /// </summary>
+    private async Task AfterRefusalAsync()
+    {
+        if (_transport is not null)
+        {
+            await CloseSentThenStopTheTimerAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await DrainFramesAfterRefusalAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and discards frames until the peer's close arrives or time runs out.</summary>
     private async Task DrainFramesAfterRefusalAsync()
     {
         var scratch = new byte[ReceiveChunk];
@@ -656,7 +708,7 @@ public sealed class WebSocketConnection
         }
     }
 
-    private Task? ReadingGate()
+    private Task? ReadingGate(bool betweenMessages)
     {
         // Closing: keep reading, or the peer's answer to our close would never be seen.
         if (_closeQueued)
@@ -664,10 +716,16 @@ public sealed class WebSocketConnection
             return null;
         }
 
-        // The server's memory is spent: wait until 1C takes messages or replies go out.
+        // The server's memory is spent: wait until 1C takes messages or replies go out. A peer with
+        // nothing waiting, between messages, may go on a little longer (IsSpentForNewcomers).
         if (_budget.IsSpent)
         {
-            return _budget.WaitForRoomAsync();
+            var newcomer = betweenMessages && Volatile.Read(ref _pendingMessages) == 0;
+            var room = _budget.WaitForRoomAsync(newcomer);
+            if (!room.IsCompleted)
+            {
+                return room;
+            }
         }
 
         if (!OverReadingLimits())

@@ -32,6 +32,13 @@ public sealed class MemoryBudget
     public bool IsSpent => Limit > 0 && Interlocked.Read(ref _used) >= Limit;
 
     /// <summary>
+    /// Spent even for a connection that holds nothing: a sixteenth of the budget more. Up to there
+    /// a peer with nothing waiting may still send its next (small) message while the budget is spent
+    /// by others, so that good clients are served during a flood of hostile ones.
+    /// </summary>
+    public bool IsSpentForNewcomers => Limit > 0 && Interlocked.Read(ref _used) >= Limit + (Limit / 16);
+
+    /// <summary>
     /// What one connection may hold for a message it is assembling while the budget is spent: the
     /// budget shared among the connections assembling large messages (at least the caller).
     /// </summary>
@@ -65,7 +72,7 @@ public sealed class MemoryBudget
 
         // Interlocked above is a full fence: a waiter that published its wait before it is seen here;
         // one that publishes after it looks at the count again (WaitForRoomAsync).
-        if (_room is not null && (Limit == 0 || used < Limit))
+        if (_room is not null && (Limit == 0 || used < Limit + (Limit / 16)))
         {
             OpenRoom();
         }
@@ -79,10 +86,10 @@ public sealed class MemoryBudget
     /// <summary>A connection starts (true) or stops (false) assembling a message larger than one receive chunk.</summary>
     public void LargeAssembly(bool started) => Interlocked.Add(ref _largeAssemblies, started ? 1 : -1);
 
-    /// <summary>Completes once the budget is no longer spent.</summary>
-    public Task WaitForRoomAsync()
+    /// <summary>Completes once the budget is no longer spent (for a newcomer, with <paramref name="newcomer"/>), or memory is released.</summary>
+    public Task WaitForRoomAsync(bool newcomer = false)
     {
-        if (!IsSpent)
+        if (newcomer ? !IsSpentForNewcomers : !IsSpent)
         {
             return Task.CompletedTask;
         }
@@ -91,7 +98,7 @@ public sealed class MemoryBudget
         {
             var room = _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.MemoryBarrier();
-            if (!IsSpent)
+            if (newcomer ? !IsSpentForNewcomers : !IsSpent)
             {
                 room.TrySetResult();
                 _room = null;

@@ -34,6 +34,8 @@ namespace WebSocketAddIn.Engine.Server;
 /// </summary>
 public sealed class WebSocketServer : IDisposable
 {
+    private const int TransportReadBuffer = 64 * 1024;
+
     private readonly Lock _lifecycle = new();
     private readonly InboundMailbox _inbound = new();
 
@@ -242,6 +244,13 @@ public sealed class WebSocketServer : IDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.WebHost.UseKestrelCore();
+
+        // What the socket transport reads ahead per connection before it stops reading the socket
+        // (1 MiB by default): memory outside the budget, in pinned blocks, held by every peer that
+        // sends while its reading is paused (a flood of 50 held 40 MB). Beyond it the kernel's
+        // socket buffer waits, as TCP backpressure should.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+            static sockets => sockets.MaxReadBufferSize = TransportReadBuffer);
         if (settings.Certificate is not null)
         {
             builder.WebHost.UseKestrelHttpsConfiguration();
@@ -254,6 +263,8 @@ public sealed class WebSocketServer : IDisposable
             // A client that opens a socket and never finishes its handshake is dropped after 10 s (Kestrel's default is 30).
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             kestrel.Limits.MaxConcurrentUpgradedConnections = settings.Limits.MaxConnections;
+
+            kestrel.Limits.MaxRequestBufferSize = TransportReadBuffer;
             void Configure(ListenOptions listen)
             {
                 listen.Protocols = HttpProtocols.Http1;
@@ -308,7 +319,12 @@ public sealed class WebSocketServer : IDisposable
         {
             if (context.Features.Get<IHttpUpgradeFeature>() is { } kestrel)
             {
-                context.Features.Set<IHttpUpgradeFeature>(new TransportUpgradeFeature(kestrel, context.RequestAborted));
+                var upgrade = new TransportUpgradeFeature(kestrel, context.RequestAborted);
+                context.Features.Set<IHttpUpgradeFeature>(upgrade);
+                if (context.Features.Get<IHttpRequestLifetimeFeature>() is { } lifetime)
+                {
+                    context.Features.Set<IHttpRequestLifetimeFeature>(new GracefulLifetimeFeature(lifetime, upgrade));
+                }
             }
 
             return next(context);
@@ -360,7 +376,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, limits, _budget, _deliver) { Request = request };
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, serverSide: true, limits, _budget, _deliver) { Request = request };
             _connections[connection.Id] = connection;
             if (settings.ReportConnectionEvents)
             {

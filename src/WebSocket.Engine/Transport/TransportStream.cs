@@ -13,7 +13,7 @@ namespace WebSocketAddIn.Engine.Transport;
 /// <list type="bullet">
 /// <item>counts the bytes each way (for the counters administrators read);</item>
 /// <item>refuses a data frame declared longer than the message limit as soon as its header
-/// arrives (<see cref="FrameLengthGuard"/>), instead of after its bytes;</item>
+/// arrives, and on the server an unmasked client frame (<see cref="FrameGuard"/>);</item>
 /// <item>remembers the code of the close frame written, also one ManagedWebSocket wrote by itself
 /// on a protocol error;</item>
 /// <item>after a close, reads and discards what the peer still sends, for a bounded time and
@@ -29,8 +29,8 @@ public sealed class TransportStream : Stream
 
     private readonly Stream _inner;
     private readonly CancellationToken _connectionLost;
-    private FrameLengthGuard? _guard;
-    private Func<ValueTask>? _onOversizedFrame;
+    private FrameGuard? _guard;
+    private Func<FrameGuard.Problem, ValueTask>? _onRefusedFrame;
     private volatile bool _inputRefused;
     private long _bytesRead;
     private long _bytesWritten;
@@ -51,8 +51,14 @@ public sealed class TransportStream : Stream
     /// <summary>The code of the first close frame written to the peer; 0 while none was.</summary>
     public int CloseCodeWritten => Volatile.Read(ref _closeCodeWritten);
 
-    /// <summary>True once a frame over the limit was seen: nothing more is read from the peer but by <see cref="DrainAsync"/>.</summary>
-    public bool OversizedFrameSeen => _inputRefused;
+    /// <summary>
+    /// True once <see cref="DrainAsync"/> has read the peer's input away: the connection may end
+    /// in the ordinary way (a FIN after what was written), not by an abort.
+    /// </summary>
+    public bool Drained { get; private set; }
+
+    /// <summary>True once a frame was refused: nothing more is read from the peer but by <see cref="DrainAsync"/>.</summary>
+    public bool InputRefused => _inputRefused;
 
     public override bool CanRead => true;
 
@@ -69,14 +75,15 @@ public sealed class TransportStream : Stream
     }
 
     /// <summary>
-    /// Refuse data frames declared longer than <paramref name="maxPayload"/>: the bytes before such a
-    /// frame are handed on, then <paramref name="onOversizedFrame"/> runs (it sends the close) and the
-    /// reader sees the end of the stream.
+    /// Refuse data frames declared longer than <paramref name="maxPayload"/> (and, with
+    /// <paramref name="requireMask"/>, unmasked ones): the bytes before such a frame are handed on,
+    /// then <paramref name="onRefusedFrame"/> runs (it sends the close) and the reader sees the end
+    /// of the stream.
     /// </summary>
-    public void LimitFrameLength(long maxPayload, Func<ValueTask> onOversizedFrame)
+    public void GuardFrames(long maxPayload, bool requireMask, Func<FrameGuard.Problem, ValueTask> onRefusedFrame)
     {
-        _guard = new FrameLengthGuard(maxPayload);
-        _onOversizedFrame = onOversizedFrame;
+        _guard = new FrameGuard(maxPayload, requireMask);
+        _onRefusedFrame = onRefusedFrame;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -100,9 +107,9 @@ public sealed class TransportStream : Stream
         }
 
         _inputRefused = true;
-        if (_onOversizedFrame is { } onOversized)
+        if (_onRefusedFrame is { } onRefused)
         {
-            await onOversized().ConfigureAwait(false);
+            await onRefused(guard.Found).ConfigureAwait(false);
         }
 
         return allowed;
@@ -164,6 +171,7 @@ public sealed class TransportStream : Stream
                 var read = await _inner.ReadAsync(scratch.AsMemory(), wait.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    Drained = true;
                     return;
                 }
 
@@ -171,9 +179,14 @@ public sealed class TransportStream : Stream
                 drained += read;
             }
         }
-        catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        catch (OperationCanceledException)
         {
-            // Quiet, or the connection is gone: either way there is nothing left to read.
+            // Quiet: nothing left to read.
+            Drained = true;
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is gone: an abort changes nothing.
         }
         finally
         {

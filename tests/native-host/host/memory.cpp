@@ -66,6 +66,16 @@ bool ADDIN_API MemoryManager::AllocMemory(void** pMemory, unsigned long ulCountB
         addViolation("AllocMemory called with a null pointer");
         return false;
     }
+    if (ulCountByte >= refuseMin_.load()) {
+        long left = refuse_.load();
+        while (left > 0 && !refuse_.compare_exchange_weak(left, left - 1)) {
+        }
+        if (left > 0) {
+            refused_++;
+            *pMemory = nullptr;
+            return false;
+        }
+    }
     *pMemory = alloc(ulCountByte);
     return *pMemory != nullptr;
 }

@@ -38,6 +38,11 @@ public:
     void addViolation(const std::string& what);
     void clearViolations();
 
+    /// The platform refusing memory: the next `count` AllocMemory calls of at least `minBytes`
+    /// return false (as the platform's does when it cannot allocate). 0 stops it.
+    void refuseAllocations(long count, size_t minBytes = 0) { refuseMin_ = minBytes; refuse_ = count; }
+    long long refused() const { return refused_.load(); }
+
     /// Describe live blocks (for diagnostics), at most `max`.
     std::string describeLive(size_t max = 10) const;
 
@@ -49,7 +54,9 @@ private:
     std::unordered_map<const void*, size_t> blocks_;
     std::vector<std::string> violations_;
     std::atomic<long> live_{0};
-    std::atomic<long long> liveBytes_{0}, totalAllocs_{0}, totalFrees_{0};
+    std::atomic<long long> liveBytes_{0}, totalAllocs_{0}, totalFrees_{0}, refused_{0};
+    std::atomic<long> refuse_{0};
+    std::atomic<size_t> refuseMin_{0};
 };
 
 }  // namespace host

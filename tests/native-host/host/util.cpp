@@ -296,8 +296,10 @@ std::string RawClient::recvSome(std::chrono::milliseconds timeout) {
     if (::poll(&p, 1, int(timeout.count())) <= 0) return {};
     char buf[65536];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) return {};
     if (n <= 0) {
         closed_ = true;
+        closeErrno_ = n == 0 ? 0 : errno;
         return {};
     }
     return std::string(buf, size_t(n));

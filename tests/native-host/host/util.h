@@ -103,6 +103,10 @@ public:
     /// Reads and discards until the peer closes (true) or timeout (false).
     bool waitClosed(std::chrono::milliseconds timeout);
     bool closed() const { return closed_; }
+    /// How the connection ended once closed(): 0 for an orderly end (FIN), else the errno of the
+    /// failed read (ECONNRESET for a reset).
+    int closeErrno() const { return closeErrno_; }
+    int fd() const { return fd_; }
     void close();
     /// The WebSocket opening handshake; true on "101".
     bool handshake(const std::string& path = "/", const std::string& extraHeaders = "");
@@ -110,6 +114,7 @@ public:
 private:
     int fd_ = -1;
     bool closed_ = false;
+    int closeErrno_ = 0;
     std::string host_;
     int port_ = 0;
 };

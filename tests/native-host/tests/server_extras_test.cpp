@@ -10,33 +10,6 @@ using namespace wstest;
 
 namespace {
 
-// Parses the close frame (opcode 8) in what the server sent; -1 if there is none.
-int closeCodeIn(const std::string& bytes) {
-    size_t i = 0;
-    while (i + 2 <= bytes.size()) {
-        unsigned char b0 = static_cast<unsigned char>(bytes[i]), b1 = static_cast<unsigned char>(bytes[i + 1]);
-        uint64_t len = b1 & 0x7F;
-        size_t h = 2;
-        if (len == 126) {
-            if (i + 4 > bytes.size()) return -1;
-            len = (uint64_t(uint8_t(bytes[i + 2])) << 8) | uint8_t(bytes[i + 3]);
-            h = 4;
-        } else if (len == 127) {
-            if (i + 10 > bytes.size()) return -1;
-            len = 0;
-            for (int k = 0; k < 8; ++k) len = (len << 8) | uint8_t(bytes[i + 2 + k]);
-            h = 10;
-        }
-        if ((b0 & 0x0F) == 8) {
-            if (len >= 2 && i + h + 2 <= bytes.size())
-                return (uint8_t(bytes[i + h]) << 8) | uint8_t(bytes[i + h + 1]);
-            return len == 0 ? 1005 : -1;
-        }
-        i += h + len;
-    }
-    return -1;
-}
-
 class ServerRobust : public AddinTest {};
 
 // contract.md: "a client that does not read is disconnected (close code 1008) rather than letting

@@ -103,6 +103,44 @@ bool hasCyrillic(const std::string& s) {
     return false;
 }
 
+int closeCodeIn(const std::string& bytes) {
+    size_t i = 0;
+    while (i + 2 <= bytes.size()) {
+        unsigned char b0 = static_cast<unsigned char>(bytes[i]), b1 = static_cast<unsigned char>(bytes[i + 1]);
+        uint64_t len = b1 & 0x7F;
+        size_t h = 2;
+        if (len == 126) {
+            if (i + 4 > bytes.size()) return -1;
+            len = (uint64_t(uint8_t(bytes[i + 2])) << 8) | uint8_t(bytes[i + 3]);
+            h = 4;
+        } else if (len == 127) {
+            if (i + 10 > bytes.size()) return -1;
+            len = 0;
+            for (int k = 0; k < 8; ++k) len = (len << 8) | uint8_t(bytes[i + 2 + k]);
+            h = 10;
+        }
+        if ((b0 & 0x0F) == 8) {
+            if (len >= 2 && i + h + 2 <= bytes.size())
+                return (uint8_t(bytes[i + h]) << 8) | uint8_t(bytes[i + h + 1]);
+            return len == 0 ? 1005 : -1;
+        }
+        i += h + len;
+    }
+    return -1;
+}
+
+long long residentBytes() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long long kb = -1;
+    while (std::fgets(line, sizeof line, f)) {
+        if (std::sscanf(line, "VmRSS: %lld kB", &kb) == 1) break;
+    }
+    std::fclose(f);
+    return kb < 0 ? -1 : kb * 1024;
+}
+
 // ---- Server -------------------------------------------------------------------------------------
 CallResult Server::run(const std::string& iface, int port) {
     step("Запустить(\"" + iface + "\", " + std::to_string(port) + ")");

@@ -106,4 +106,11 @@ std::string peerName(const ::testing::TestParamInfo<PeerKind>& info);
 
 bool hasCyrillic(const std::string& s);
 
+/// The code of the first close frame (opcode 8) in what a server sent: 1005 for one without a
+/// code, -1 if there is none (or it is cut short).
+int closeCodeIn(const std::string& bytes);
+
+/// This process's resident memory (VmRSS), in bytes.
+long long residentBytes();
+
 }  // namespace wstest

@@ -4,26 +4,36 @@ namespace WebSocketAddIn.Engine.Transport;
 
 /// <summary>
 /// Follows the frame boundaries of an incoming WebSocket byte stream only far enough to read each
-/// frame's declared payload length, so that a data frame declared longer than the message limit is
-/// refused when its header arrives, not after its bytes. ManagedWebSocket does all the framing and
-/// validation; it offers no size limit of its own and does not tell how long a frame claims to be.
-/// Nothing here decodes, unmasks or validates: a header ManagedWebSocket will reject (a length with
-/// its top bit set, a reserved opcode) is left for it to reject with the right close code.
+/// frame's header, for two things ManagedWebSocket does not do: a data frame declared longer than
+/// the message limit is refused when its header arrives, not after its bytes (ManagedWebSocket has
+/// no size limit and does not tell how long a frame claims to be); and, on the server, a client
+/// frame without a mask is refused at once (ManagedWebSocket first waits for the four mask bytes
+/// such a frame does not have, so a short unmasked frame left the connection hanging). Nothing here
+/// decodes or unmasks; every other violation is left to ManagedWebSocket and its close codes.
 /// </summary>
-public sealed class FrameLengthGuard(long maxPayload)
+public sealed class FrameGuard(long maxPayload, bool requireMask)
 {
+    public enum Problem
+    {
+        None,
+        TooLong,
+        Unmasked,
+    }
+
     // Bytes of the current frame's payload still to come, and the header being collected.
     private long _payloadLeft;
     private readonly byte[] _header = new byte[14];
     private int _headerLength;
 
-    /// <summary>True once a data frame longer than the limit was declared; the guard stops looking then.</summary>
-    public bool Tripped { get; private set; }
+    /// <summary>What was found; the guard stops looking once it found something.</summary>
+    public Problem Found { get; private set; }
+
+    private bool Tripped => Found != Problem.None;
 
     /// <summary>
-    /// Follows <paramref name="bytes"/>, the next bytes of the stream. Returns -1, or, when a data
-    /// frame declared too long begins here, how many of these bytes come before its header (0 when
-    /// its header began in earlier bytes): those may still be handed on, the rest must not.
+    /// Follows <paramref name="bytes"/>, the next bytes of the stream. Returns -1, or, when a frame
+    /// to refuse (<see cref="Found"/>) begins here, how many of these bytes come before its header
+    /// (0 when its header began in earlier bytes): those may still be handed on, the rest must not.
     /// </summary>
     public int Scan(ReadOnlySpan<byte> bytes)
     {
@@ -39,6 +49,12 @@ public sealed class FrameLengthGuard(long maxPayload)
             }
 
             _header[_headerLength++] = bytes[position++];
+            if (requireMask && _headerLength == 2 && (_header[1] & 0x80) == 0)
+            {
+                Found = Problem.Unmasked;
+                return Math.Max(0, position - 2);
+            }
+
             if (HeaderComplete() is not { } declared)
             {
                 continue;
@@ -59,7 +75,7 @@ public sealed class FrameLengthGuard(long maxPayload)
             // 125 bytes by ManagedWebSocket itself.
             if (opcode <= 2 && declared > maxPayload)
             {
-                Tripped = true;
+                Found = Problem.TooLong;
                 return Math.Max(0, position - headerLength);
             }
 
