@@ -50,6 +50,8 @@ public:
 
     /// Done + DestroyObject, as the platform does when the 1C variable goes away.
     virtual void destroy() = 0;
+    /// Done alone, as the platform calls it before DestroyObject; destroy() then skips it.
+    virtual void done() = 0;
     virtual bool alive() const = 0;
     virtual PlatformEvents& events() = 0;
     /// The raw object, only when it lives in this process (null otherwise).

@@ -146,10 +146,15 @@ LocalComponent::~LocalComponent() {
     }
 }
 
-void LocalComponent::destroy() {
-    if (!obj_) return;
+void LocalComponent::done() {
+    if (!obj_ || doneCalled_.exchange(true)) return;
     obj_->Done();
     platform_->markDone();
+}
+
+void LocalComponent::destroy() {
+    if (!obj_) return;
+    done();
     IComponentBase* p = obj_;
     long rc = lib_.destroyObject(&p);
     if (rc != 0) violation("DestroyObject returned " + std::to_string(rc) + " (0 expected)");

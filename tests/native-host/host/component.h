@@ -2,6 +2,7 @@
 // LocalComponent does it in this process; Component is the tests' face of it, or of the same
 // object inside the Windows host under Wine (remote.h), as Library::load chose.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@ public:
     ~LocalComponent() override;
 
     void destroy() override;
+    void done() override;
     bool alive() const override { return obj_ != nullptr; }
     PlatformEvents& events() override { return *events_; }
     IComponentBase* object() override { return obj_; }
@@ -72,6 +74,7 @@ private:
     std::shared_ptr<Platform> platform_;
     std::unique_ptr<PlatformEvents> events_;
     IComponentBase* obj_ = nullptr;
+    std::atomic<bool> doneCalled_{false};
     long info_ = 0;
     bool initResult_ = false, memResult_ = false;
     std::string extensionName_;
@@ -94,6 +97,9 @@ public:
 
     /// Done + DestroyObject, as the platform does when the 1C variable goes away.
     void destroy() { impl_->destroy(); }
+    /// Done alone (destroy() then only calls DestroyObject): from here on any call the add-in makes
+    /// into the platform is recorded as a violation.
+    void done() { impl_->done(); }
     bool alive() const { return impl_->alive(); }
 
     /// The platform's event buffer this object reports to.

@@ -286,6 +286,13 @@ void Library::clearMemoryViolations() {
     MemoryManager::instance().clearViolations();
 }
 
+void Library::refuseAllocations(long count, size_t minBytes) {
+#ifndef _WIN32
+    if (remote_) return remote_->refuseAllocations(count, minBytes);
+#endif
+    MemoryManager::instance().refuseAllocations(count, minBytes);
+}
+
 int Library::socketCount() const {
 #ifdef _WIN32
     return -1;

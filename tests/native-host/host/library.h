@@ -71,6 +71,8 @@ public:
     /// The memory manager of the process the add-in runs in.
     MemoryReport memory() const;
     void clearMemoryViolations();
+    /// The platform refusing memory (MemoryManager::refuseAllocations) in the add-in's process.
+    void refuseAllocations(long count, size_t minBytes = 0);
     /// Open sockets of the add-in's process (under Wine: socket objects of its wineserver); -1 if
     /// they cannot be counted.
     int socketCount() const;

@@ -111,6 +111,9 @@ public:
         if (!alive_.exchange(false)) return;
         h_->request("destroy", {{"obj", obj_}});
     }
+    void done() override {
+        if (alive_) h_->request("done", {{"obj", obj_}});
+    }
     bool alive() const override { return alive_; }
     PlatformEvents& events() override { return *events_; }
     IComponentBase* object() override { return nullptr; }
@@ -151,15 +154,9 @@ public:
             a = json::array();
             for (long i = 0; i < count; ++i) a.push_back(wire::toJson(params[i]));
         }
+        // The add-in sees copies; what it does to them stays in its process (the caller's slots,
+        // which may share buffers with other values, are left as they were).
         json r = ask("callRawCount", {{"n", m}, {"count", count}, {"asFunc", asFunc}, {"args", a}});
-        // The slots as the add-in left them, as in this process (the caller owns them).
-        if (params) {
-            const json& back = r.at("args");
-            for (long i = 0; i < count && size_t(i) < back.size(); ++i) {
-                freeVariant(params[i]);
-                params[i] = wire::fromJson(back[size_t(i)]).release();
-            }
-        }
         return wire::callResultFromJson(r.at("result"));
     }
 
@@ -386,6 +383,10 @@ json RemoteHost::request(const std::string& op, json args) {
 
 std::unique_ptr<ComponentBackend> RemoteHost::create(const ComponentOptions& opts) {
     return std::make_unique<RemoteComponent>(shared_from_this(), opts);
+}
+
+void RemoteHost::refuseAllocations(long count, size_t minBytes) {
+    request("refuseAllocations", {{"count", count}, {"minBytes", minBytes}});
 }
 
 MemoryReport RemoteHost::memory() {

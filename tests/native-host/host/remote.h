@@ -43,6 +43,7 @@ public:
     std::unique_ptr<ComponentBackend> create(const ComponentOptions& opts);
     MemoryReport memory();
     void clearMemoryViolations();
+    void refuseAllocations(long count, size_t minBytes);
     /// Network sockets held by this prefix's wineserver (it holds the Unix side of every Windows
     /// socket of every process of the prefix; ours is the only one); -1 if it cannot be found.
     int socketCount();

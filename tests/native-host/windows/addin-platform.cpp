@@ -88,6 +88,8 @@ json handle(const json& req) {
         objects[id] = c;
         r = {{"obj", id}, {"info", c->info()}, {"extensionName", c->extensionName()},
              {"initResult", c->initResult()}, {"memResult", c->memResult()}};
+    } else if (op == "done") {
+        object(req)->done();
     } else if (op == "destroy") {
         object(req)->destroy();
     } else if (op == "release") {
@@ -164,6 +166,8 @@ json handle(const json& req) {
              {"liveDescription", mm.describeLive()}};
     } else if (op == "clearMemoryViolations") {
         MemoryManager::instance().clearViolations();
+    } else if (op == "refuseAllocations") {
+        MemoryManager::instance().refuseAllocations(req.at("count"), req.at("minBytes"));
     } else if (op == "ping") {
     } else {
         throw std::runtime_error("unknown op \"" + op + "\"");
