@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The host's platform objects and the interface whose vtable the add-in calls them through.
@@ -108,10 +109,14 @@ def main():
 
     env = dict(os.environ)
     env.setdefault("WINEDEBUG", "-all")
-    p = subprocess.run([a.wine, a.probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
-    if p.returncode != 0:
-        sys.exit("the probe failed under Wine (exit %d):\n%s" % (p.returncode, p.stderr))
-    probe = json.loads(p.stdout)
+    # Files, not pipes: a Wine service started by this program may keep a pipe open long after it.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        rc = subprocess.run([a.wine, a.probe], stdout=out, stderr=err, env=env, timeout=120).returncode
+        out.seek(0)
+        err.seek(0)
+        if rc != 0:
+            sys.exit("the probe failed under Wine (exit %d):\n%s" % (rc, err.read()))
+        probe = json.loads(out.read())
     dump = clang_dump(a.clang, a.include)
     tables, recs = vtables(dump), records(dump)
 

@@ -82,6 +82,9 @@ timeout 300 wineboot --init >/dev/null 2>&1 || { echo "wineboot --init failed"; 
 wineserver -w  # let wineboot's server finish its writes (a kill here makes the next program redo the update)
 wineserver -p </dev/null >/dev/null 2>&1
 trap 'wineserver -k 2>/dev/null' EXIT
+# The first program of the server starts Wine's own (services.exe, winedevice.exe, ...), which
+# inherit its standard handles and keep them open: let that be a program whose output nobody reads.
+timeout 120 /usr/lib/wine/wine64 cmd.exe /c exit </dev/null >/dev/null 2>&1
 echo "$WINEPREFIX ($(wine --version 2>/dev/null))"
 
 step "layouts: mingw-w64's against clang's MSVC x64, and the negative control"
