@@ -8,6 +8,8 @@
 #   windows   the Windows x64 DLL: its imports and exports, and a smoke test under Wine
 #   peers     the three test peers against servers we did not write
 #   host      the C++ native host loading dist/WebSocket.zip as 1C does: server and client suites
+#   windows-host  the same suites against the Windows DLL under Wine, through a host with MSVC x64's
+#             layouts (addin-platform.exe); prints every test that did not run there and why
 #   browser   headless Chromium: samples/echo.html talks to the demo echo server
 #   glibc     the shipped Linux library needs nothing newer than GLIBC_2.17, and only glibc
 #   debian11  the same host and library inside a Debian 11 root with OpenSSL 1.1
@@ -21,7 +23,7 @@ source tools/ci/apt.sh
 echo "== installing test dependencies"
 apt_install g++ clang lld cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
   python3 python3-websockets debootstrap ca-certificates chromium \
-  llvm wine wine64 gcc-mingw-w64-x86-64-posix || exit 1
+  llvm wine wine64 gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix libz-mingw-w64-dev || exit 1
 # Node: the machine's own (with npm) when present, else Debian's.
 command -v node >/dev/null || apt_install nodejs || exit 1
 command -v npm >/dev/null || apt_install npm || exit 1
@@ -59,6 +61,7 @@ stage build.ps1 bash tests/package/check-build-ps1.sh .work/pwsh/pwsh
 stage windows bash tests/package/windows-stage.sh
 stage peers bash tests/peers/selftest.sh
 stage host run_host_suite
+stage windows-host bash tests/native-host/windows/stage.sh
 stage browser bash tests/browser/echo-page.sh
 stage glibc bash tests/compat/check-package-glibc.sh
 stage debian11 bash tests/compat/debian11-stage.sh

@@ -8,7 +8,11 @@
 
 #include "addin/addin.h"
 
+#ifdef _WIN32
+#define EXPORT extern "C" __declspec(dllexport)
+#else
 #define EXPORT extern "C" __attribute__((visibility("default")))
+#endif
 
 namespace {
 
@@ -47,7 +51,7 @@ std::atomic<int> gCapabilities{-1};
 
 class Fake final : public IComponentBase {
 public:
-    ~Fake() override {
+    ADDIN_DESTRUCTOR_OVERRIDE(Fake) {
         for (auto& t : threads_) t.join();
     }
     bool ADDIN_API Init(void* disp) override {
@@ -235,7 +239,7 @@ EXPORT long GetClassObject(const WCHAR_T* name, IComponentBase** out) {
 
 EXPORT long DestroyObject(IComponentBase** obj) {
     if (!obj || !*obj) return -1;
-    delete *obj;
+    delete static_cast<Fake*>(*obj);  // every object is a Fake (and with destructor placeholders none is virtual)
     *obj = nullptr;
     return 0;
 }

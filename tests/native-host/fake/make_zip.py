@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Builds test packages for the harness self-test.
 
-make_zip.py package OUT.zip SO_FILE [stored|deflated]   a package like dist/WebSocket.zip
+make_zip.py package OUT.zip SO_FILE [stored|deflated] [linux|windows]   a package like dist/WebSocket.zip
+                                                       (windows: SO_FILE is the DLL)
 make_zip.py samples OUT.zip                             odd ZIPs for the reader's own test
 """
 import sys
@@ -16,13 +17,16 @@ MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def package(out, so, mode):
+def package(out, so, mode, system="linux"):
     method = zipfile.ZIP_STORED if mode == "stored" else zipfile.ZIP_DEFLATED
     with zipfile.ZipFile(out, "w") as z:
         # Names differ in case from the manifest on purpose: the platform matches them ignoring case.
         z.writestr("manifest.xml", MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("WebSocket_x86.dll", b"MZ not really", compress_type=zipfile.ZIP_STORED)
-        z.write(so, "websocket_X64.so", compress_type=method)
+        if system == "windows":
+            z.write(so, "websocket_X64.DLL", compress_type=method)
+        else:
+            z.write(so, "websocket_X64.so", compress_type=method)
 
 
 def samples(out):
@@ -41,6 +45,7 @@ def samples(out):
 
 if __name__ == "__main__":
     if sys.argv[1] == "package":
-        package(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "deflated")
+        package(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "deflated",
+                sys.argv[5] if len(sys.argv) > 5 else "linux")
     else:
         samples(sys.argv[2])

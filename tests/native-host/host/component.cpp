@@ -58,8 +58,46 @@ std::string CallResult::describe() const {
     return s.str();
 }
 
-Component::Component(Library& lib, const Options& opts) : lib_(lib), opts_(opts) {
+// The platform's event buffer, seen through the Platform object itself.
+class LocalComponent::Events final : public PlatformEvents {
+public:
+    explicit Events(Platform& p) : p_(p) {}
+    bool takeEvent(EventRecord* out, std::chrono::milliseconds timeout) override { return p_.takeEvent(out, timeout); }
+    size_t bufferedEvents() const override { return p_.bufferedEvents(); }
+    long long eventsAccepted() const override { return p_.eventsAccepted(); }
+    long long eventsRefused() const override { return p_.eventsRefused(); }
+    bool setEventBufferDepth(long depth) override { return p_.SetEventBufferDepth(depth); }
+    long eventBufferDepth() override { return p_.GetEventBufferDepth(); }
+    bool externalEvent(const std::string& source, const std::string& message, const std::string& data) override {
+        std::u16string s = toUtf16(source), m = toUtf16(message), d = toUtf16(data);
+        return p_.ExternalEvent(reinterpret_cast<WCHAR_T*>(&s[0]), reinterpret_cast<WCHAR_T*>(&m[0]),
+                                reinterpret_cast<WCHAR_T*>(&d[0]));
+    }
+
+private:
+    Platform& p_;
+};
+
+// ---- Component: the tests' face ------------------------------------------------------------------
+Component::Component(Library& lib, const Options& opts) : lib_(lib), opts_(opts), impl_(lib.createBackend(opts)) {}
+
+Component::~Component() = default;
+
+CallResult Component::call(const std::string& name, std::vector<Variant>&& args) {
+    std::vector<Variant> a = std::move(args);
+    return impl_->call(name, a);
+}
+
+std::string Component::errorDescription() {
+    auto r = call("ErrorDescription");
+    if (!r.found) return "<ErrorDescription not found>";
+    return r.ret.str();
+}
+
+// ---- LocalComponent -----------------------------------------------------------------------------
+LocalComponent::LocalComponent(Library& lib, const ComponentOptions& opts) : lib_(lib), opts_(opts) {
     platform_ = std::make_shared<Platform>();
+    events_ = std::make_unique<Events>(*platform_);
     platform_->provideInterfaces = opts.provideInterfaces;
     platform_->attachedInfo.type = opts.attached;
     platform_->platformInfo.info.Application = opts.application;
@@ -101,17 +139,22 @@ Component::Component(Library& lib, const Options& opts) : lib_(lib), opts_(opts)
     }
 }
 
-Component::~Component() {
+LocalComponent::~LocalComponent() {
     try {
         destroy();
     } catch (...) {
     }
 }
 
-void Component::destroy() {
-    if (!obj_) return;
+void LocalComponent::done() {
+    if (!obj_ || doneCalled_.exchange(true)) return;
     obj_->Done();
     platform_->markDone();
+}
+
+void LocalComponent::destroy() {
+    if (!obj_) return;
+    done();
     IComponentBase* p = obj_;
     long rc = lib_.destroyObject(&p);
     if (rc != 0) violation("DestroyObject returned " + std::to_string(rc) + " (0 expected)");
@@ -119,12 +162,12 @@ void Component::destroy() {
     obj_ = nullptr;
 }
 
-void Component::violation(const std::string& what) {
+void LocalComponent::violation(const std::string& what) {
     std::lock_guard<std::mutex> lock(mu_);
     violations_.push_back(what);
 }
 
-std::vector<std::string> Component::abiViolations() const {
+std::vector<std::string> LocalComponent::abiViolations() const {
     std::vector<std::string> v;
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -135,7 +178,7 @@ std::vector<std::string> Component::abiViolations() const {
     return v;
 }
 
-std::string Component::takeName(const WCHAR_T* p, const std::string& where) {
+std::string LocalComponent::takeName(const WCHAR_T* p, const std::string& where) {
     if (!p) return {};
     size_t size = 0;
     const char16_t* s = reinterpret_cast<const char16_t*>(p);
@@ -158,7 +201,7 @@ std::string Component::takeName(const WCHAR_T* p, const std::string& where) {
     return out;
 }
 
-void Component::checkReturned(const tVariant& v, const std::string& where) {
+void LocalComponent::checkReturned(const tVariant& v, const std::string& where) {
     if (!hasBuffer(v)) {
         if (v.vt == VTYPE_PWSTR && v.wstrLen != 0)
             violation(where + ": PWSTR with null pointer and length " + std::to_string(v.wstrLen));
@@ -185,31 +228,43 @@ void Component::checkReturned(const tVariant& v, const std::string& where) {
     }
 }
 
-long Component::findMethod(const std::string& name) {
+long LocalComponent::findMethod(const std::string& name) {
     std::u16string n = toUtf16(name);
     return obj_->FindMethod(w(n));
 }
 
-long Component::findProp(const std::string& name) {
+long LocalComponent::findProp(const std::string& name) {
     std::u16string n = toUtf16(name);
     return obj_->FindProp(w(n));
 }
 
-long Component::nMethods() { return obj_->GetNMethods(); }
-long Component::nProps() { return obj_->GetNProps(); }
+long LocalComponent::nMethods() { return obj_->GetNMethods(); }
+long LocalComponent::nProps() { return obj_->GetNProps(); }
 
-std::string Component::methodName(long n, long alias) {
+std::string LocalComponent::methodName(long n, long alias) {
     return takeName(obj_->GetMethodName(n, alias), "GetMethodName(" + std::to_string(n) + "," + std::to_string(alias) + ")");
 }
 
-std::string Component::propName(long n, long alias) {
+std::string LocalComponent::propName(long n, long alias) {
     return takeName(obj_->GetPropName(n, alias), "GetPropName(" + std::to_string(n) + "," + std::to_string(alias) + ")");
 }
 
-long Component::nParams(long m) { return obj_->GetNParams(m); }
-bool Component::hasRetVal(long m) { return obj_->HasRetVal(m); }
+long LocalComponent::nParams(long m) { return obj_->GetNParams(m); }
+bool LocalComponent::hasRetVal(long m) { return obj_->HasRetVal(m); }
+bool LocalComponent::isPropReadable(long n) { return obj_->IsPropReadable(n); }
+bool LocalComponent::isPropWritable(long n) { return obj_->IsPropWritable(n); }
 
-CallResult Component::call(const std::string& name, std::vector<Variant>& args) {
+bool LocalComponent::paramDefValue(long m, long p, Variant* out) {
+    tVariant v;
+    std::memset(&v, 0, sizeof v);
+    bool has = obj_->GetParamDefValue(m, p, &v);
+    checkReturned(v, "GetParamDefValue(" + std::to_string(m) + ", " + std::to_string(p) + ")");
+    if (out) out->adopt(v);
+    else freeVariant(v);
+    return has;
+}
+
+CallResult LocalComponent::call(const std::string& name, std::vector<Variant>& args) {
     long m = findMethod(name);
     if (m < 0) {
         CallResult r;
@@ -219,12 +274,7 @@ CallResult Component::call(const std::string& name, std::vector<Variant>& args) 
     return invoke(m, args, hasRetVal(m), true);
 }
 
-CallResult Component::call(const std::string& name, std::vector<Variant>&& args) {
-    std::vector<Variant> a = std::move(args);
-    return call(name, a);
-}
-
-CallResult Component::callAsProc(const std::string& name, std::vector<Variant>& args) {
+CallResult LocalComponent::callAsProc(const std::string& name, std::vector<Variant>& args) {
     long m = findMethod(name);
     if (m < 0) {
         CallResult r;
@@ -234,11 +284,11 @@ CallResult Component::callAsProc(const std::string& name, std::vector<Variant>& 
     return invoke(m, args, false, true);
 }
 
-CallResult Component::callRaw(long method, std::vector<Variant>& args, bool asFunc) {
+CallResult LocalComponent::callRaw(long method, std::vector<Variant>& args, bool asFunc) {
     return invoke(method, args, asFunc, false);
 }
 
-CallResult Component::callRawCount(long method, tVariant* params, long count, bool asFunc) {
+CallResult LocalComponent::callRawCount(long method, tVariant* params, long count, bool asFunc) {
     CallResult r;
     size_t before = platform_->errorCount();
     tVariant ret;
@@ -252,7 +302,7 @@ CallResult Component::callRawCount(long method, tVariant* params, long count, bo
     return r;
 }
 
-CallResult Component::invoke(long m, std::vector<Variant>& args, bool asFunc, bool fillDefaults) {
+CallResult LocalComponent::invoke(long m, std::vector<Variant>& args, bool asFunc, bool fillDefaults) {
     CallResult r;
     // Built only when something is wrong (GetMethodName allocates).
     auto whereFn = [&] { return std::string(asFunc ? "CallAsFunc" : "CallAsProc") + "(" + std::to_string(m) + ")"; };
@@ -350,7 +400,7 @@ CallResult Component::invoke(long m, std::vector<Variant>& args, bool asFunc, bo
     return r;
 }
 
-Variant Component::get(const std::string& prop, bool* ok) {
+Variant LocalComponent::get(const std::string& prop, bool* ok) {
     long n = findProp(prop);
     Variant v;
     if (n < 0) {
@@ -366,7 +416,7 @@ Variant Component::get(const std::string& prop, bool* ok) {
     return v;
 }
 
-bool Component::set(const std::string& prop, const Variant& v) {
+bool LocalComponent::set(const std::string& prop, const Variant& v) {
     long n = findProp(prop);
     if (n < 0) return false;
     tVariant t = copyVariant(v.raw());
@@ -380,12 +430,6 @@ bool Component::set(const std::string& prop, const Variant& v) {
     }
     freeVariant(t);
     return r;
-}
-
-std::string Component::errorDescription() {
-    auto r = call("ErrorDescription");
-    if (!r.found) return "<ErrorDescription not found>";
-    return r.ret.str();
 }
 
 }  // namespace host

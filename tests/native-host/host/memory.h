@@ -48,7 +48,7 @@ public:
 
 private:
     MemoryManager() = default;
-    ~MemoryManager() override = default;
+    ADDIN_DESTRUCTOR_OVERRIDE(MemoryManager) = default;
 
     mutable std::mutex mu_;
     std::unordered_map<const void*, size_t> blocks_;

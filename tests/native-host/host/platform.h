@@ -25,6 +25,24 @@ struct EventRecord {
     std::string data;
 };
 
+/// The platform's external-event buffer as the tests see it, wherever the add-in runs (this process
+/// or the Windows host under Wine). The buffer is the platform's, shared by every add-in.
+class PlatformEvents {
+public:
+    virtual ~PlatformEvents() = default;
+    /// Takes (as 1C would when idle) the next buffered external event; false on timeout.
+    virtual bool takeEvent(EventRecord* out, std::chrono::milliseconds timeout) = 0;
+    virtual size_t bufferedEvents() const = 0;
+    /// ExternalEvent calls accepted / refused because the buffer was full.
+    virtual long long eventsAccepted() const = 0;
+    virtual long long eventsRefused() const = 0;
+    /// What IAddInDefBase::SetEventBufferDepth / GetEventBufferDepth do.
+    virtual bool setEventBufferDepth(long depth) = 0;
+    virtual long eventBufferDepth() = 0;
+    /// An event of another add-in entering the same buffer (through IAddInDefBase::ExternalEvent).
+    virtual bool externalEvent(const std::string& source, const std::string& message, const std::string& data) = 0;
+};
+
 class PlatformInfo final : public IPlatformInfo {
 public:
     PlatformInfo();
@@ -35,7 +53,7 @@ public:
 
 class AttachedInfo final : public IAttachedInfo {
 public:
-    #pragma GCC diagnostic push
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-qualifiers"
     const AttachedType ADDIN_API GetAttachedInfo() override;  // the SDK spells it so
 #pragma GCC diagnostic pop

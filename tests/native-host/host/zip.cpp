@@ -2,9 +2,14 @@
 
 #include <zlib.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#ifdef _WIN32
+#include "utf.h"
+#endif
 
 namespace host {
 
@@ -32,9 +37,19 @@ bool iequalsAscii(const std::string& a, const std::string& b) {
 }
 
 ZipReader::ZipReader(const std::string& path) : path_(path) {
+#ifdef _WIN32
+    // A narrow path means the ANSI code page there: open by the UTF-16 name instead.
+    std::u16string wide = toUtf16(path);
+    FILE* f = ::_wfopen(reinterpret_cast<const wchar_t*>(wide.c_str()), L"rb");
+    if (!f) fail(path, "cannot open");
+    char buf[65536];
+    for (size_t got; (got = std::fread(buf, 1, sizeof buf, f)) > 0;) data_.insert(data_.end(), buf, buf + got);
+    std::fclose(f);
+#else
     std::ifstream f(path, std::ios::binary);
     if (!f) fail(path, "cannot open");
     data_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+#endif
     const size_t n = data_.size();
     if (n < 22) fail(path, "too small for a ZIP archive");
 

@@ -460,10 +460,10 @@ TEST_P(PlatformFaults, ARefusedAllocationLosesNoMessage) {
     ASSERT_TRUE(p->sendText(big));
     ASSERT_TRUE(waitUntil([&] { return !s.connections().empty(); }, 5s));
     std::this_thread::sleep_for(300ms);
-    MemoryManager::instance().refuseAllocations(1, 4000);
+    lib().refuseAllocations(1, 4000);
     std::vector<Variant> a{I(5000), I(0), S("")};
     auto r = c.call("Принять", a);
-    MemoryManager::instance().refuseAllocations(0);
+    lib().refuseAllocations(0);
     EXPECT_FALSE(r.ok) << "Receive must fail when its result cannot be allocated: " << r.describe();
     EXPECT_TRUE(r.hasError("The platform could not allocate memory")) << r.describe();
     auto m = s.receive(5000);
@@ -476,9 +476,9 @@ TEST_P(PlatformFaults, ARefusedErrorTextIsNoCrash) {
     Server s(c);
     auto bad = s.run("no such address", 0);
     ASSERT_FALSE(bad.ok);
-    MemoryManager::instance().refuseAllocations(100);
+    lib().refuseAllocations(100);
     auto r = c.call("ОписаниеОшибки");
-    MemoryManager::instance().refuseAllocations(0);
+    lib().refuseAllocations(0);
     EXPECT_FALSE(r.ok) << "ErrorDescription cannot return its text: " << r.describe();
     EXPECT_TRUE(r.hasError("The platform could not allocate memory")) << r.describe();
     EXPECT_NE(c.errorDescription(), "") << "once memory is there again the text is returned";
@@ -495,18 +495,12 @@ TEST_F(PlatformCalls, CallsAfterDoneFailQuietly) {
     Server s(c);
     ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
     const int port = int(s.port());
-    c.object()->Done();
-    c.platform().markDone();  // from here on, any call into the platform is recorded as a violation
+    c.done();  // from here on, any call into the platform is recorded as a violation
     EXPECT_TRUE(canBind("127.0.0.1", port)) << "Done must stop the server";
     std::vector<Variant> a{S("127.0.0.1"), I(port)};
-    tVariant params[2] = {a[0].raw(), a[1].raw()};
-    tVariant ret;
-    std::memset(&ret, 0, sizeof ret);
     long run = c.findMethod("Run");
-    EXPECT_FALSE(c.object()->CallAsFunc(run, &ret, params, 2)) << "Run after Done";
+    EXPECT_FALSE(c.callRaw(run, a, true).ok) << "Run after Done";
     EXPECT_TRUE(canBind("127.0.0.1", port)) << "Run after Done must not listen";
-    Variant owned;
-    owned.adopt(ret);
 }
 
 TEST_F(PlatformCalls, TheSamePortTwiceIsAClearErrorAndTwoPortsWork) {

@@ -249,7 +249,7 @@ TEST_F(ServerRobust, SettingsAreReadableAndWritable) {
         long n = c.findProp(p.ru);
         ASSERT_GE(n, 0) << p.ru;
         EXPECT_EQ(c.findProp(p.en), n) << p.en;
-        EXPECT_TRUE(c.object()->IsPropWritable(n)) << p.ru;
+        EXPECT_TRUE(c.isPropWritable(n)) << p.ru;
         Variant v = c.get(p.en);
         EXPECT_EQ(v.describe(), p.def.describe()) << p.en << " default";
         EXPECT_TRUE(c.set(p.ru, p.set)) << p.ru;
@@ -525,9 +525,7 @@ TEST_P(ServerFeatures, ExternalEventsNeverLoseAMessage) {
     EXPECT_EQ(m->text, "again");
 
     // The platform's buffer full of someone else's event: the message still waits for Receive.
-    std::u16string src = u"Other", msg = u"Busy", data = u"";
-    ASSERT_TRUE(platform.ExternalEvent(reinterpret_cast<WCHAR_T*>(src.data()), reinterpret_cast<WCHAR_T*>(msg.data()),
-                                       reinterpret_cast<WCHAR_T*>(data.data())));
+    ASSERT_TRUE(platform.externalEvent("Other", "Busy", ""));
     ASSERT_TRUE(p->sendText("while full"));
     m = s.receive(5000);
     ASSERT_TRUE(m) << "the message was lost when the event buffer was full";

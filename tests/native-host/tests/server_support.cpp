@@ -196,7 +196,7 @@ void AddinTest::SetUp() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     watchdogArm(std::chrono::seconds(150), std::string(info->test_suite_name()) + "." + info->name());
     MemoryManager::instance().clearViolations();
-    baseline_ = MemoryManager::instance().live();
+    localBaseline_ = MemoryManager::instance().live();
     const std::string zip = Library::defaultZipPath();
     if (::access(zip.c_str(), R_OK) != 0) {
         const char* req = std::getenv("WEBSOCKET_REQUIRE_ADDIN");
@@ -205,18 +205,35 @@ void AddinTest::SetUp() {
     }
     try {
         lib_ = &Library::load(zip);
+        // The add-in's memory manager: this process's, or the Windows host's under Wine.
+        lib_->clearMemoryViolations();
+        baseline_ = lib_->memory().live;
     } catch (const std::exception& e) {
+        lib_ = nullptr;
         FAIL() << "loading the add-in failed: " << e.what();
     }
 }
 
 void AddinTest::TearDown() {
     step("TearDown: Done + DestroyObject");
-    destroyAll();
-    for (auto& v : MemoryManager::instance().violations()) ADD_FAILURE() << "ABI violation: memory: " << v;
-    EXPECT_EQ(MemoryManager::instance().live(), baseline_)
-        << "allocations the add-in handed over that are still live (or that it freed twice):"
-        << MemoryManager::instance().describeLive();
+    try {
+        destroyAll();
+        if (lib_) {
+            MemoryReport m = lib_->memory();
+            for (auto& v : m.violations) ADD_FAILURE() << "ABI violation: memory: " << v;
+            EXPECT_EQ(m.live, baseline_) << "allocations the add-in handed over that are still live (or that it freed "
+                                            "twice), in "
+                                         << lib_->where() << ":" << m.liveDescription;
+        }
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "TearDown: " << e.what();
+    }
+    // The test's own values (and, in this process, the add-in's) balance too.
+    if (!lib_ || lib_->remote()) {
+        for (auto& v : MemoryManager::instance().violations()) ADD_FAILURE() << "memory of the test process: " << v;
+        EXPECT_EQ(MemoryManager::instance().live(), localBaseline_)
+            << "the test's own values still live:" << MemoryManager::instance().describeLive();
+    }
     watchdogDisarm();
 }
 

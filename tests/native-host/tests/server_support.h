@@ -85,7 +85,8 @@ protected:
     void destroyAll();
 
     Library* lib_ = nullptr;
-    long baseline_ = 0;
+    long baseline_ = 0;       // live blocks of the add-in's memory manager at the start
+    long localBaseline_ = 0;  // and of this process's, when they differ (Wine)
     std::vector<std::unique_ptr<Component>> comps_;
 };
 

@@ -7,7 +7,7 @@
 /// The platform object passed to IInitDoneBase::Init.
 class IAddInDefBase {
 public:
-    virtual ~IAddInDefBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(IAddInDefBase)
     /// Adds an error message. wcode: 1000..1009 (1006 = fail: the platform raises an exception).
     virtual bool ADDIN_API AddError(unsigned short wcode, const WCHAR_T* source,
                                     const WCHAR_T* descr, long scode) = 0;
@@ -82,7 +82,7 @@ public:
 /// What the platform passes to Init when the add-in's SetPlatformCapabilities returned >= 1.
 class IAddInDefBaseEx : public IAddInDefBase {
 public:
-    virtual ~IAddInDefBaseEx() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(IAddInDefBaseEx)
     virtual IInterface* ADDIN_API GetInterface(Interfaces iface) = 0;
 };
 

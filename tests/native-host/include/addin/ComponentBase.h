@@ -11,7 +11,7 @@
 /// Initialization and termination of the component.
 class IInitDoneBase {
 public:
-    virtual ~IInitDoneBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(IInitDoneBase)
     /// disp: the platform object (IAddInDefBase, or IAddInDefBaseEx with capabilities >= 1).
     virtual bool ADDIN_API Init(void* disp) = 0;
     /// mem: the platform's IMemoryManager.
@@ -24,7 +24,7 @@ public:
 /// Properties and methods, as 1C code sees them.
 class ILanguageExtenderBase {
 public:
-    virtual ~ILanguageExtenderBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(ILanguageExtenderBase)
     virtual bool ADDIN_API RegisterExtensionAs(WCHAR_T** wsExtensionName) = 0;
     virtual long ADDIN_API GetNProps() = 0;
     virtual long ADDIN_API FindProp(const WCHAR_T* wsPropName) = 0;
@@ -50,14 +50,14 @@ public:
 /// Locale: "rus_RUS" on Windows, "ru_RU" on Linux.
 class LocaleBase {
 public:
-    virtual ~LocaleBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(LocaleBase)
     virtual void ADDIN_API SetLocale(const WCHAR_T* loc) = 0;
 };
 
 /// The user's interface language: "ru", "en", ...
 class UserLanguageBase {
 public:
-    virtual ~UserLanguageBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(UserLanguageBase)
     virtual void ADDIN_API SetUserInterfaceLanguageCode(const WCHAR_T* lang) = 0;
 };
 
@@ -67,7 +67,7 @@ class IComponentBase : public IInitDoneBase,
                        public LocaleBase,
                        public UserLanguageBase {
 public:
-    virtual ~IComponentBase() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(IComponentBase)
 };
 
 enum AppCapabilities {

@@ -6,7 +6,7 @@
 
 class IMemoryManager {
 public:
-    virtual ~IMemoryManager() {}
+    ADDIN_VIRTUAL_DESTRUCTOR(IMemoryManager)
     /// Allocates ulCountByte bytes into *pMemory; false on failure.
     virtual bool ADDIN_API AllocMemory(void** pMemory, unsigned long ulCountByte) = 0;
     /// Frees *pMemory (allocated by AllocMemory) and sets it to null.

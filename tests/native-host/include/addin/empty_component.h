@@ -7,7 +7,7 @@
 
 class EmptyComponent : public IComponentBase {
 public:
-    ~EmptyComponent() override {}
+    ADDIN_DESTRUCTOR_OVERRIDE(EmptyComponent) {}
     bool ADDIN_API Init(void*) override { return true; }
     bool ADDIN_API setMemManager(void*) override { return true; }
     long ADDIN_API GetInfo() override { return 2000; }

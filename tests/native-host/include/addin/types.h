@@ -1,4 +1,4 @@
-// 1C:Enterprise Native API — basic types (tVariant, WCHAR_T, ADDIN_API).
+// 1C:Enterprise Native API — basic types (tVariant, WCHAR_T, ADDIN_API, the destructor slot).
 //
 // Re-declared from the public SDK's types.h so that the native host can act as an ABI oracle.
 // Must compile with:
@@ -66,8 +66,45 @@ struct tm {
 #endif
 #endif
 
+// ---- the destructor slot ------------------------------------------------------------------------
+// The SDK's interfaces declare a virtual destructor first. MSVC gives it one vtable slot (the scalar
+// deleting destructor), the Itanium C++ ABI two (complete and deleting). A compiler of the Itanium
+// ABI that targets Windows (mingw-w64 g++, clang --target=x86_64-w64-mingw32) would therefore put
+// every method one slot later than the platform (built by MSVC) and the add-in expect. There each
+// virtual destructor is replaced by exactly one ordinary virtual function in the same place, with
+// the scalar deleting destructor's signature, which deletes nothing: with single inheritance per
+// base, one calling convention on x64, 4-byte long and 2-byte wchar_t, g++ then lays out MSVC x64's
+// slot numbers (checked against clang's MSVC layout: tests/native-host/windows/check-layouts.py).
+// Not for 32-bit mingw: MSVC x86 member functions are __thiscall, g++'s are not the same.
+// Define ADDIN_DESTRUCTOR_PLACEHOLDER to 0 to get real destructors (the layout check's negative control).
+#ifndef ADDIN_DESTRUCTOR_PLACEHOLDER
+#if defined(_WIN32) && !defined(_MSC_VER)
+#define ADDIN_DESTRUCTOR_PLACEHOLDER 1
+#else
+#define ADDIN_DESTRUCTOR_PLACEHOLDER 0
+#endif
+#endif
+#if ADDIN_DESTRUCTOR_PLACEHOLDER
+/// In an interface: where the SDK declares `virtual ~Class() {}`.
+#define ADDIN_VIRTUAL_DESTRUCTOR(Class) \
+    virtual void* ADDIN_API addinDestructorSlot(unsigned int /*flags*/) { return this; }
+/// In an implementation: its destructor (not virtual here: nothing deletes through the interfaces).
+#define ADDIN_DESTRUCTOR_OVERRIDE(Class) ~Class()
+#else
+#define ADDIN_VIRTUAL_DESTRUCTOR(Class) virtual ~Class() {}
+#define ADDIN_DESTRUCTOR_OVERRIDE(Class) ~Class() override
+#endif
+
 // ---- GUID / IID / DATE ----------------------------------------------------------------------
-#if defined(_WIN32)
+#if defined(_WIN32) && __has_include(<guiddef.h>)
+// A Windows SDK is there (mingw-w64's, or Microsoft's): its GUID and IID, so that <windows.h> may
+// come before or after this header.
+#include <guiddef.h>
+#ifndef _DATE_DEFINED
+#define _DATE_DEFINED
+typedef double DATE;
+#endif
+#elif defined(_WIN32)
 #ifndef GUID_DEFINED
 #define GUID_DEFINED
 typedef struct _GUID {
