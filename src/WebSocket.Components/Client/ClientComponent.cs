@@ -91,6 +91,8 @@ public sealed class ClientComponent : AddInComponent
                 throw new ClientConnectException(ConnectFailure.InvalidUrl, url);
             }
 
+            // Before connecting: a message that arrives while Connect returns raises its event with this URL.
+            _notifier.Data = url;
             _client.Connect(new ClientSettings
             {
                 Url = uri,
@@ -105,7 +107,6 @@ public sealed class ClientComponent : AddInComponent
             throw new AddInException(ClientMessages.Failed(failure, url), failure);
         }
 
-        _notifier.Data = url;
         call.ReturnBoolean(true);
     }
 

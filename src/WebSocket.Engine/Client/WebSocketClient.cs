@@ -287,20 +287,7 @@ public sealed class WebSocketClient : IDisposable
                 case UnexpectedExtensionException unexpected:
                     return new ClientConnectException(ConnectFailure.ExtensionNotOffered, unexpected.Extension, inner: error);
                 case AuthenticationException:
-                    var errors = settings.CertificatePolicy.LastErrors;
-                    if (settings.CertificatePolicy.LastOutOfDate is { } outOfDate && errors != SslPolicyErrors.None)
-                    {
-                        return new ClientConnectException(ConnectFailure.CertificateExpired, settings.Url.Host, inner: error) { CertificateDate = outOfDate };
-                    }
-
-                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                    {
-                        return new ClientConnectException(ConnectFailure.CertificateNameMismatch, settings.Url.Host, inner: error);
-                    }
-
-                    return (errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0
-                        ? new ClientConnectException(ConnectFailure.CertificateUntrusted, settings.Url.Host, inner: error)
-                        : new ClientConnectException(ConnectFailure.TlsFailed, cause.Message, inner: error);
+                    return CertificateFailure(settings, error) ?? new ClientConnectException(ConnectFailure.TlsFailed, cause.Message, inner: error);
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
                     return new ClientConnectException(ConnectFailure.Refused, settings.Url.Authority, inner: error);
                 case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData }:
@@ -312,7 +299,31 @@ public sealed class WebSocketClient : IDisposable
             }
         }
 
-        return new ClientConnectException(ConnectFailure.Failed, Innermost(error).Message, inner: error);
+        // Our certificate check refused the server, though the TLS stack did not say so with an
+        // AuthenticationException (Wine's schannel fails to send the alert and reports 0x80090302).
+        return CertificateFailure(settings, error) ?? new ClientConnectException(ConnectFailure.Failed, Innermost(error).Message, inner: error);
+    }
+
+    /// <summary>What our certificate check found wrong in the last handshake, or null if it found nothing.</summary>
+    private static ClientConnectException? CertificateFailure(ClientSettings settings, Exception error)
+    {
+        var errors = settings.CertificatePolicy.LastErrors;
+        if (errors == SslPolicyErrors.None)
+        {
+            return null;
+        }
+
+        if (settings.CertificatePolicy.LastOutOfDate is { } outOfDate)
+        {
+            return new ClientConnectException(ConnectFailure.CertificateExpired, settings.Url.Host, inner: error) { CertificateDate = outOfDate };
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return new ClientConnectException(ConnectFailure.CertificateNameMismatch, settings.Url.Host, inner: error);
+        }
+
+        return new ClientConnectException(ConnectFailure.CertificateUntrusted, settings.Url.Host, inner: error);
     }
 
     private static Exception Innermost(Exception error)

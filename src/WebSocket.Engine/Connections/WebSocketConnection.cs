@@ -122,7 +122,9 @@ public sealed class WebSocketConnection
                 return written;
             }
 
-            return _closeSentStatus is { } sent && _closeSent.Task.IsCompletedSuccessfully ? (int)sent : 1006;
+            // A close we decided on (1008 for a peer that stopped reading, say) names the end even
+            // while it waits behind a send that cannot finish.
+            return _closeSentStatus is { } sent ? (int)sent : 1006;
         }
     }
 

@@ -108,7 +108,10 @@ public sealed class ServerCertificate : IDisposable
         X509Certificate2Collection all;
         try
         {
-            all = X509CertificateLoader.LoadPkcs12Collection(bytes, password, X509KeyStorageFlags.EphemeralKeySet);
+            // Windows' TLS stack (SChannel) cannot serve with a key that only lives in memory (as
+            // for PEM keys, see WithPersistableKey); elsewhere nothing needs to touch the disk.
+            var flags = OperatingSystem.IsWindows() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet;
+            all = X509CertificateLoader.LoadPkcs12Collection(bytes, password, flags);
         }
         catch (CryptographicException error) when (error.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
         {

@@ -138,7 +138,7 @@ TEST_F(HostileServers, MaxMessageSizeIsTheClientsOwnLimit) {
     EXPECT_FALSE(cl.receive(5000));
     EXPECT_EQ(cl.closeCode(), 1009);
     EXPECT_FALSE(c.set("МаксимальныйРазмерСообщения", I(0))) << "0 is out of range";
-    EXPECT_NE(c.errorDescription().find("МаксимальныйРазмерСообщения"), std::string::npos) << c.errorDescription();
+    EXPECT_EQ(c.errorDescription(), "MaxMessageSize: the value must be from 1 to 1073741824, got 0");
 }
 
 // A server that stops reading: the send queue fills, Send returns False naming the cause, and

@@ -454,6 +454,13 @@ TEST_P(ServerFeatures, MaxConnections) {
     auto p3 = connect(wsUrl(int(s.port())), {}, false);
     ASSERT_TRUE(p3);
     EXPECT_FALSE(p3->waitOpen(15s)) << "a third connection beyond МаксимумСоединений = 2 was accepted";
+    // What a client that is refused sees: HTTP 503 before the upgrade.
+    RawClient raw("127.0.0.1", int(s.port()));
+    ASSERT_TRUE(raw.ok());
+    raw.sendAll("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    auto head = raw.recvUntil("\r\n", 5000ms);
+    EXPECT_EQ(head.substr(0, 12), "HTTP/1.1 503") << head;
     // Room again once one leaves.
     ASSERT_TRUE(p1->close(1000, ""));
     ASSERT_TRUE(p1->waitClosed(10s));
