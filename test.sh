@@ -22,7 +22,7 @@ source tools/ci/apt.sh
 
 echo "== installing test dependencies"
 apt_install g++ clang lld cmake make libgtest-dev googletest nlohmann-json3-dev zlib1g-dev openssl \
-  python3 python3-websockets debootstrap ca-certificates chromium \
+  python3 python3-websockets debootstrap ca-certificates chromium nginx \
   llvm wine wine64 gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix libz-mingw-w64-dev || exit 1
 # Node: the machine's own (with npm) when present, else Debian's.
 command -v node >/dev/null || apt_install nodejs || exit 1

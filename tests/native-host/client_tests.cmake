@@ -15,3 +15,11 @@ add_executable(client_hostile_test
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
 target_link_libraries(client_hostile_test PRIVATE addin_host GTest::gtest)
 gtest_discover_tests(client_hostile_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)
+
+# Behind nginx (samples/nginx/websocket.conf), trusted proxies and forwarded headers (issue 11).
+add_executable(proxy_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/proxy_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_support.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
+target_link_libraries(proxy_test PRIVATE addin_host GTest::gtest)
+gtest_discover_tests(proxy_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)

@@ -19,6 +19,8 @@ internal static class ConnectionInfoJson
             json.WriteStartObject();
             json.WriteNumber("id", id);
             json.WriteString("address", request.RemoteAddress);
+            json.WriteString("proxy", request.ProxyAddress);
+            json.WriteString("scheme", request.Scheme);
             json.WriteString("path", request.Path);
             json.WriteString("query", request.Query);
             json.WriteString("subprotocol", request.Subprotocol);

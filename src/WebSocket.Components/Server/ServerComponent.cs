@@ -81,6 +81,9 @@ public sealed class ServerComponent : AddInComponent
             ReadWrite<ServerComponent>("PingTimeout", "ТаймаутПинга", ValueKind.Number,
                 static (server, ref value) => value.SetNumber((long)server._limits.KeepAliveTimeout.TotalMilliseconds),
                 static (server, ref value) => server._limits = server._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingTimeout)) }),
+            ReadWrite<ServerComponent>("TrustedProxies", "ДоверенныеПрокси", ValueKind.String,
+                static (server, ref value) => value.SetString(string.Join(", ", server._trustedProxies)),
+                static (server, ref value) => server._trustedProxies = ParseNetworks(value.GetString())),
             ReadWrite<ServerComponent>("MaxMemory", "МаксимумПамяти", ValueKind.Number,
                 static (server, ref value) => value.SetNumber(server._maxMemory),
                 static (server, ref value) => server._maxMemory = Limits.Check(value.GetInteger(), Limits.Memory)),
@@ -92,6 +95,7 @@ public sealed class ServerComponent : AddInComponent
     private IReadOnlyList<string> _subprotocols = [];
     private bool _connectionEvents;
     private long _maxMemory = ServerSettings.DefaultMemoryBudgetBytes;
+    private IReadOnlyList<System.Net.IPNetwork> _trustedProxies = [];
 
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
@@ -150,6 +154,7 @@ public sealed class ServerComponent : AddInComponent
                 Subprotocols = _subprotocols,
                 ReportConnectionEvents = _connectionEvents,
                 MemoryBudgetBytes = _maxMemory,
+                TrustedProxies = _trustedProxies,
             });
         }
         catch (CertificateException failure)
@@ -286,6 +291,29 @@ public sealed class ServerComponent : AddInComponent
         }
 
         return ids;
+    }
+
+    /// <summary>"10.0.0.5, 192.168.0.0/16, ::1": addresses (as one-address networks) and CIDR networks.</summary>
+    private static List<System.Net.IPNetwork> ParseNetworks(string text)
+    {
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var part in SplitList(text))
+        {
+            if (System.Net.IPNetwork.TryParse(part, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(part, out var address) && (part.Contains(':') || part.Count(c => c == '.') == 3))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                throw new AddInException(ServerMessages.TrustedProxyInvalid(part));
+            }
+        }
+
+        return networks;
     }
 
     private static List<string> SplitList(string text) =>

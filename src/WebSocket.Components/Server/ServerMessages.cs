@@ -27,6 +27,10 @@ internal static class ServerMessages
         $"Неверный список ИДКлиентов: «{part}» не число; ожидается, например, \"1,5,7\"",
         $"Invalid ClientIds: '{part}' is not a number; expected e.g. \"1,5,7\"");
 
+    public static LocalizedText TrustedProxyInvalid(string part) => new(
+        $"ДоверенныеПрокси: «{part}» не IP-адрес и не сеть; ожидается, например, \"127.0.0.1, 10.0.0.0/8, ::1\"",
+        $"TrustedProxies: '{part}' is neither an IP address nor a network; expected e.g. \"127.0.0.1, 10.0.0.0/8, ::1\"");
+
     public static LocalizedText MessageOverMemory(long maxMessage, long maxMemory) => new(
         $"МаксимальныйРазмерСообщения ({maxMessage}) больше МаксимумПамяти ({maxMemory}): такое сообщение никогда не поместится; уменьшите первое или увеличьте второе",
         $"MaxMessageSize ({maxMessage}) is larger than MaxMemory ({maxMemory}): such a message could never fit; lower the first or raise the second");

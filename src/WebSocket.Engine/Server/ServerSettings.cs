@@ -28,4 +28,10 @@ public sealed class ServerSettings
     public long MemoryBudgetBytes { get; init; } = DefaultMemoryBudgetBytes;
 
     public const long DefaultMemoryBudgetBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (addresses as /32 or
+    /// /128 networks, and networks); empty: no header is believed and every address is the peer's.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 }

@@ -20,6 +20,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.HttpOverrides;
 using WebSocketAddIn.Engine.Connections;
 using WebSocketAddIn.Engine.Messaging;
 using WebSocketAddIn.Engine.Tls;
@@ -35,6 +38,9 @@ namespace WebSocketAddIn.Engine.Server;
 public sealed class WebSocketServer : IDisposable
 {
     private const int TransportReadBuffer = 64 * 1024;
+
+    // HttpContext.Items key: the peer's address before the forwarded-headers middleware ran.
+    private static readonly object PeerItem = new();
 
     private readonly Lock _lifecycle = new();
     private readonly InboundMailbox _inbound = new();
@@ -313,6 +319,36 @@ public sealed class WebSocketServer : IDisposable
             webSocketOptions.AllowedOrigins.Add(origin);
         }
 
+        if (settings.TrustedProxies.Count > 0)
+        {
+            // ASP.NET Core's forwarded-headers middleware decides which hops to believe: only those
+            // whose peer is a trusted proxy, from the right; none for a client that connects
+            // directly and sends the headers itself.
+            var forwarding = new ForwardedHeadersOptions
+            {
+                ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+                ForwardLimit = null,
+            };
+            forwarding.KnownProxies.Clear();
+            forwarding.KnownIPNetworks.Clear();
+            foreach (var network in settings.TrustedProxies)
+            {
+                forwarding.KnownIPNetworks.Add(network);
+            }
+
+            app.Use(next =>
+            {
+                var middleware = new ForwardedHeadersMiddleware(next, NullLoggerFactory.Instance, Options.Create(forwarding));
+                return context =>
+                {
+                    // The peer as it connected: the proxy, once the middleware names the client.
+                    context.Items[PeerItem] = EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
+                    ForwardedHeader.TranslateInto(context.Request.Headers);
+                    return middleware.Invoke(context);
+                };
+            });
+        }
+
         // Before UseWebSockets, which takes the upgrade feature when a request comes in: the stream
         // its WebSocket is built on becomes our TransportStream over Kestrel's connection.
         app.Use(static (context, next) =>
@@ -410,13 +446,18 @@ public sealed class WebSocketServer : IDisposable
             headers.Add(new(name, values.ToString()));
         }
 
+        var address = EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
+        var peer = context.Items.TryGetValue(PeerItem, out var item) ? item as string : null;
+        var proxy = peer is not null && peer != address ? peer : string.Empty;
         return new ConnectionRequest(
             context.Request.PathBase.Add(context.Request.Path).Value ?? "/",
             context.Request.QueryString.Value ?? string.Empty,
             headers,
-            EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
+            address,
             subprotocol,
-            DateTimeOffset.Now);
+            DateTimeOffset.Now,
+            proxy,
+            context.Request.IsHttps ? "wss" : "ws");
     }
 
     /// <summary>Null for "" (every interface, IPv6 and IPv4); otherwise the addresses to bind.</summary>

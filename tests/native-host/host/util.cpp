@@ -270,6 +270,19 @@ RawClient::RawClient(const std::string& host, int port, int rcvbuf) : host_(host
     }
 }
 
+RawClient::RawClient(const std::string& host, int port, const std::string& source) : host_(host), port_(port) {
+    sockaddr_storage ss, from;
+    socklen_t len, fromLen;
+    if (!fillAddr(host, port, &ss, &len) || !fillAddr(source, 0, &from, &fromLen)) return;
+    fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), fromLen) != 0 ||
+        ::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
 RawClient::~RawClient() { close(); }
 
 void RawClient::close() {

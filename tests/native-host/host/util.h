@@ -91,6 +91,8 @@ class RawClient {
 public:
     /// Connects (blocking, 5 s at most). rcvbuf > 0 shrinks the receive buffer (before connect).
     RawClient(const std::string& host, int port, int rcvbuf = 0);
+    /// Connects from `source` (a local address, e.g. "127.0.0.3": any of 127.0.0.0/8 is this host).
+    RawClient(const std::string& host, int port, const std::string& source);
     ~RawClient();
     RawClient(const RawClient&) = delete;
     RawClient& operator=(const RawClient&) = delete;
