@@ -24,7 +24,8 @@ quote() { python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[
 SAY="Привет из браузера 👋"
 passed=0; failed=0
 
-# try_page LABEL URL [CHROMIUM FLAGS...]: the page connects to URL and must show its echo.
+# try_page LABEL URL [CHROMIUM FLAGS...]: the page connects to URL and must show its echo (and,
+# with EXPECT set, that text too: what the page logs on open, e.g. the agreed extension).
 try_page() {
   local label=$1 url=$2; shift 2
   local page="file://$PWD/samples/echo.html?url=$(quote "$url")&say=$(quote "$SAY")"
@@ -35,7 +36,8 @@ try_page() {
     --disable-background-networking --disable-component-update --disable-sync "$@" \
     --user-data-dir="$WORK/profile" --remote-debugging-port="$debug_port" "$page" >"$WORK/chromium.err" 2>&1 &
   local browser=$!
-  if node tests/browser/wait-for-text.js "$debug_port" "← $SAY" 20000; then
+  if node tests/browser/wait-for-text.js "$debug_port" "← $SAY" 20000 &&
+     { [ -z "${EXPECT:-}" ] || node tests/browser/wait-for-text.js "$debug_port" "$EXPECT" 5000; }; then
     echo "PASS $label: the page received its echo from the add-in"; passed=$((passed + 1))
   else
     echo "FAIL $label: no echo in the page"; tail -5 "$WORK/chromium.err"; failed=$((failed + 1))
@@ -44,6 +46,13 @@ try_page() {
 }
 
 try_page "direct" "$URL"
+
+# permessage-deflate: Chromium offers it on every connection; with Сжатие the demo agrees.
+"$HOST_BIN" --set Сжатие=true 127.0.0.1 0 >"$WORK/deflate.out" 2>&1 &
+DEFLATE=$!
+for _ in $(seq 1 100); do grep -q '^ws://' "$WORK/deflate.out" && break; sleep 0.1; done
+EXPECT="open permessage-deflate" try_page "direct, permessage-deflate" "$(grep -m1 '^ws://' "$WORK/deflate.out")"
+kill "$DEFLATE" 2>/dev/null
 
 # ---- through nginx, with the sample configuration --------------------------------------------------
 UPSTREAM_PORT=${URL##*:}; UPSTREAM_PORT=${UPSTREAM_PORT%%/*}

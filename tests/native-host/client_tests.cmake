@@ -23,3 +23,11 @@ add_executable(proxy_test
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
 target_link_libraries(proxy_test PRIVATE addin_host GTest::gtest)
 gtest_discover_tests(proxy_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)
+
+# permessage-deflate, server and client (issue 11).
+add_executable(compression_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/compression_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_support.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
+target_link_libraries(compression_test PRIVATE addin_host GTest::gtest)
+gtest_discover_tests(compression_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)

@@ -46,6 +46,7 @@ public sealed class ClientComponent : AddInComponent
             ReadWrite<ClientComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
                 static (client, ref value) => value.SetNumber(client._limits.MaxMessageBytes),
                 static (client, ref value) => client._limits = client._limits with { MaxMessageBytes = (int)Limits.Check(value.GetInteger(), Limits.MessageSize) }),
+            .. CompressionSettings.Properties<ClientComponent>(static client => client._compression),
         ]);
 
     /// <summary>Connect's Timeout = 0: the default, not "forever" — a connect that never ends would freeze the user.</summary>
@@ -55,6 +56,7 @@ public sealed class ClientComponent : AddInComponent
     private readonly ExternalEventNotifier _notifier;
     private string _trustedCertificate = string.Empty;
     private ConnectionLimits _limits = new();
+    private readonly CompressionSettings _compression = new();
 
     public ClientComponent()
         : base(Members, "AddIn.WebSocket.Client")
@@ -100,6 +102,7 @@ public sealed class ClientComponent : AddInComponent
                 ConnectTimeout = timeout == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(timeout),
                 CertificatePolicy = ServerCertificatePolicy.Parse(_trustedCertificate),
                 Limits = _limits,
+                Compression = _compression.ForEngine,
             });
         }
         catch (ClientConnectException failure)

@@ -87,6 +87,7 @@ public sealed class ServerComponent : AddInComponent
             ReadWrite<ServerComponent>("MaxMemory", "МаксимумПамяти", ValueKind.Number,
                 static (server, ref value) => value.SetNumber(server._maxMemory),
                 static (server, ref value) => server._maxMemory = Limits.Check(value.GetInteger(), Limits.Memory)),
+            .. CompressionSettings.Properties<ServerComponent>(static server => server._compression),
         ]);
 
     private readonly WebSocketServer _server = new();
@@ -96,6 +97,7 @@ public sealed class ServerComponent : AddInComponent
     private bool _connectionEvents;
     private long _maxMemory = ServerSettings.DefaultMemoryBudgetBytes;
     private IReadOnlyList<System.Net.IPNetwork> _trustedProxies = [];
+    private readonly CompressionSettings _compression = new();
 
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
@@ -155,6 +157,7 @@ public sealed class ServerComponent : AddInComponent
                 ReportConnectionEvents = _connectionEvents,
                 MemoryBudgetBytes = _maxMemory,
                 TrustedProxies = _trustedProxies,
+                Compression = _compression.ForEngine,
             });
         }
         catch (CertificateException failure)

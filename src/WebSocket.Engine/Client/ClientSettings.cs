@@ -16,4 +16,7 @@ public sealed class ClientSettings
     public ServerCertificatePolicy CertificatePolicy { get; init; } = ServerCertificatePolicy.SystemTrust;
 
     public ConnectionLimits Limits { get; init; } = new();
+
+    /// <summary>Offer permessage-deflate (RFC 7692); null: do not.</summary>
+    public Compression? Compression { get; init; }
 }

@@ -91,7 +91,7 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var socket = new ClientWebSocket();
-        var upgrade = new UpgradeHandler(CreateHandler(settings), offeredCompression: false);
+        var upgrade = new UpgradeHandler(CreateHandler(settings), offeredCompression: settings.Compression is not null);
         var invoker = new HttpMessageInvoker(upgrade);
         try
         {
@@ -120,7 +120,8 @@ public sealed class WebSocketClient : IDisposable
         }
 
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, serverSide: false, settings.Limits, _budget, _inbound.Deliver, OnFinished);
+        var compressed = socket.HttpResponseHeaders?.Keys.Any(static name => name.Equals("Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase)) == true;
+        var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, serverSide: false, compressed, settings.Limits, _budget, _inbound.Deliver, OnFinished);
         _ = finished.Task.ContinueWith(static (_, invoker) => ((HttpMessageInvoker)invoker!).Dispose(), invoker, TaskScheduler.Default);
         lock (_gate)
         {
@@ -232,6 +233,15 @@ public sealed class WebSocketClient : IDisposable
     private static void Configure(ClientWebSocketOptions options, ClientSettings settings)
     {
         options.CollectHttpResponseDetails = true;
+        if (settings.Compression is { } compression)
+        {
+            options.DangerousDeflateOptions = new WebSocketDeflateOptions
+            {
+                ClientMaxWindowBits = compression.WindowBits,
+                ClientContextTakeover = compression.ContextTakeover,
+            };
+        }
+
         options.KeepAliveInterval = settings.Limits.KeepAliveInterval;
         if (settings.Limits.KeepAliveTimeout > TimeSpan.Zero)
         {

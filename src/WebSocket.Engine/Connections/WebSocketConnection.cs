@@ -77,6 +77,7 @@ public sealed class WebSocketConnection
         WebSocket socket,
         TransportStream? transport,
         bool serverSide,
+        bool compressed,
         ConnectionLimits limits,
         MemoryBudget budget,
         Func<InboundMessage, bool> deliver,
@@ -92,7 +93,10 @@ public sealed class WebSocketConnection
         _onFinished = finished;
         _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), socket);
         // A client's frames must be masked: only the server side checks.
-        transport?.GuardFrames(limits.MaxMessageBytes, requireMask: serverSide, RefuseFrameAsync);
+        // With permessage-deflate a frame carries compressed bytes: its declared length may exceed
+        // the message by deflate's overhead; what counts against the limit are the inflated bytes.
+        var maxFrame = compressed ? limits.MaxMessageBytes + Compression.FrameSlack(limits.MaxMessageBytes) : limits.MaxMessageBytes;
+        transport?.GuardFrames(maxFrame, requireMask: serverSide, RefuseFrameAsync);
     }
 
     public long Id { get; }

@@ -34,4 +34,7 @@ public sealed class ServerSettings
     /// /128 networks, and networks); empty: no header is believed and every address is the peer's.
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>permessage-deflate (RFC 7692) for clients that offer it; off unless asked for.</summary>
+    public Compression? Compression { get; init; }
 }

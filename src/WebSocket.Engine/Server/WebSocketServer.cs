@@ -400,7 +400,16 @@ public sealed class WebSocketServer : IDisposable
             minimumRate.MinDataRate = null;
         }
 
-        var socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol).ConfigureAwait(false);
+        var accept = new WebSocketAcceptContext { SubProtocol = subprotocol };
+        if (settings.Compression is { } compression)
+        {
+            accept.DangerousEnableCompression = true;
+            accept.ServerMaxWindowBits = compression.WindowBits;
+            accept.DisableServerContextTakeover = !compression.ContextTakeover;
+        }
+
+        var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+        var compressed = context.Response.Headers.SecWebSocketExtensions.Count > 0;
         var transport = (context.Features.Get<IHttpUpgradeFeature>() as TransportUpgradeFeature)?.Transport;
         WebSocketConnection connection;
         lock (_connectionsGate)
@@ -412,7 +421,7 @@ public sealed class WebSocketServer : IDisposable
                 return;
             }
 
-            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, serverSide: true, limits, _budget, _deliver) { Request = request };
+            connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, serverSide: true, compressed, limits, _budget, _deliver) { Request = request };
             _connections[connection.Id] = connection;
             if (settings.ReportConnectionEvents)
             {

@@ -1,6 +1,6 @@
 // ws-echo-host: the seed's echo loop, run by a native host exactly as 1C would run it.
 //
-//   ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]
+//   ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER|true|false]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]
 //
 // Loads the Linux x86_64 component out of the package (default: $WEBSOCKET_ADDIN_ZIP, else
 // <repo>/dist/WebSocket.zip), creates AddIn.WebSocket.Server, calls
@@ -35,7 +35,7 @@ namespace {
 
 void usage() {
     std::fprintf(stderr,
-                 "usage: ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]\n"
+                 "usage: ws-echo-host [--quiet] [--zip PACKAGE.zip] [--set PROPERTY=NUMBER|true|false]... [INTERFACE [PORT [CERT [KEY [PASSWORD]]]]]\n"
                  "  defaults: INTERFACE 0.0.0.0, PORT 8080 (0 picks a free port)\n");
 }
 
@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     bool quiet = false;
     std::string zip;
     std::vector<std::string> pos;
-    std::vector<std::pair<std::string, long>> settings;  // --set ТаймаутПинга=0: set before Запустить
+    // --set ТаймаутПинга=0, --set Сжатие=true: set before Запустить (a number, or true/false for Булево).
+    std::vector<std::pair<std::string, Variant>> settings;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--quiet" || a == "-q") quiet = true;
@@ -53,13 +54,17 @@ int main(int argc, char** argv) {
         else if (a == "--set" && i + 1 < argc) {
             std::string kv = argv[++i];
             auto eq = kv.find('=');
+            const std::string text = eq == std::string::npos ? "" : kv.substr(eq + 1);
             char* end = nullptr;
-            long value = eq == std::string::npos ? 0 : std::strtol(kv.c_str() + eq + 1, &end, 10);
-            if (eq == std::string::npos || end == kv.c_str() + eq + 1 || *end != '\0') {
-                std::fprintf(stderr, "ws-echo-host: --set wants PROPERTY=NUMBER, got %s\n", kv.c_str());
+            long value = std::strtol(text.c_str(), &end, 10);
+            if (eq != std::string::npos && (text == "true" || text == "false")) {
+                settings.emplace_back(kv.substr(0, eq), B(text == "true"));
+            } else if (eq == std::string::npos || text.empty() || *end != '\0') {
+                std::fprintf(stderr, "ws-echo-host: --set wants PROPERTY=NUMBER or PROPERTY=true|false, got %s\n", kv.c_str());
                 return 2;
+            } else {
+                settings.emplace_back(kv.substr(0, eq), I(int32_t(value)));
             }
-            settings.emplace_back(kv.substr(0, eq), value);
         }
         else if (a == "--help" || a == "-h") { usage(); return 0; }
         else pos.push_back(a);
@@ -97,7 +102,7 @@ int main(int argc, char** argv) {
     }
 
     for (const auto& [name, value] : settings) {
-        if (!server->set(name, I(value))) {
+        if (!server->set(name, value)) {
             std::fprintf(stderr, "ws-echo-host: cannot set %s\n", name.c_str());
             server->destroy();
             return 2;

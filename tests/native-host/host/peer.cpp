@@ -99,6 +99,7 @@ Peer::Peer(PeerKind kind, const PeerOptions& o) : name_(peerKindName(kind)) {
     for (auto& s : o.subprotocols) { argv.push_back("--subprotocol"); argv.push_back(s); }
     if (!o.origin.empty()) { argv.push_back("--origin"); argv.push_back(o.origin); }
     if (o.noCloseOnEof) argv.push_back("--no-close-on-eof");
+    if (o.deflate) argv.push_back("--deflate");
     start(argv);
 }
 

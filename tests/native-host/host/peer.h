@@ -32,6 +32,7 @@ struct PeerOptions {
     std::vector<std::string> subprotocols;  // --subprotocol P
     std::string origin;                     // --origin O
     bool noCloseOnEof = false;              // --no-close-on-eof
+    bool deflate = false;                   // --deflate (Python and Node peers)
 };
 
 class Peer {

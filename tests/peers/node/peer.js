@@ -68,6 +68,7 @@ function parseArgs(argv) {
     } else if (k === '--subprotocol') a.subprotocols.push(val());
     else if (k === '--origin') a.origin = val();
     else if (k === '--no-close-on-eof') a.closeOnEof = false;
+    else if (k === '--deflate') a.deflate = true;
     else usage('unknown option ' + k);
   }
   if (!a.url) usage('--url is required');
@@ -108,7 +109,7 @@ const args = parseArgs(process.argv.slice(2));
 
 const options = {
   headers: args.headers,
-  perMessageDeflate: false,
+  perMessageDeflate: args.deflate === true,
   maxPayload: MAX_MESSAGE,
   handshakeTimeout: 30000,
   followRedirects: false,
@@ -146,7 +147,7 @@ function poke() {
 
 ws.on('open', () => {
   opened = true;
-  emit({ event: 'open', subprotocol: ws.protocol || '' });
+  emit({ event: 'open', subprotocol: ws.protocol || '', extensions: ws.extensions || '' });
   commandLoop().catch((e) => fail('command loop: ' + (e && e.stack ? e.stack : e)));
 });
 

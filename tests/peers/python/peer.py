@@ -98,6 +98,7 @@ def parse_args(argv):
     p.add_argument("--subprotocol", action="append", default=[])
     p.add_argument("--origin")
     p.add_argument("--no-close-on-eof", action="store_true")
+    p.add_argument("--deflate", action="store_true", help="offer permessage-deflate")
     return p.parse_args(argv)
 
 
@@ -167,7 +168,7 @@ class Peer:
             extra_headers=headers,
             subprotocols=a.subprotocol or None,
             origin=a.origin,
-            compression=None,
+            compression="deflate" if a.deflate else None,
             max_size=MAX_MESSAGE,
             max_queue=64,
             ping_interval=None,
@@ -190,7 +191,8 @@ class Peer:
             kwargs["port"] = parsed.port or (443 if parsed.scheme == "wss" else 80)
             url = urllib.parse.urlunsplit(parsed._replace(netloc="localhost:%d" % kwargs["port"]))
         self.ws = await asyncio.wait_for(websockets.connect(url, **kwargs), 35)
-        emit({"event": "open", "subprotocol": self.ws.subprotocol or ""})
+        emit({"event": "open", "subprotocol": self.ws.subprotocol or "",
+              "extensions": self.ws.response_headers.get("Sec-WebSocket-Extensions", "")})
 
     async def receive_loop(self):
         ws = self.ws
