@@ -22,6 +22,10 @@ public sealed class ServerComponent : AddInComponent
     private const string ConnectedEvent = "connected";
     private const string DisconnectedEvent = "disconnected";
 
+    /// <summary>LogLevel's values: every connection event and refusal, or refusals and abnormal ends only.</summary>
+    private const string LogInfo = "info";
+    private const string LogWarning = "warning";
+
     private static readonly ComponentTable Members = new(
         ClassName,
         [
@@ -49,6 +53,7 @@ public sealed class ServerComponent : AddInComponent
                 Optional("ClientIds", "ИДКлиентов", ValueKind.String, new DefaultValue.Text(""))),
             Function<ServerComponent>("ConnectionInfo", "ИнформацияОСоединении", static (server, ref call) => server.ConnectionInfo(ref call),
                 Parameter("ClientId", "ИДКлиента", ValueKind.Number)),
+            Function<ServerComponent>("Statistics", "Статистика", static (server, ref call) => call.ReturnString(server._server.Statistics())),
         ],
         [
             ReadOnly<ServerComponent>("Server", "Сервер", ValueKind.String, static (server, ref value) => value.SetString(server._server.Interface)),
@@ -88,6 +93,15 @@ public sealed class ServerComponent : AddInComponent
                 static (server, ref value) => value.SetNumber(server._maxMemory),
                 static (server, ref value) => server._maxMemory = Limits.Check(value.GetInteger(), Limits.Memory)),
             .. CompressionSettings.Properties<ServerComponent>(static server => server._compression),
+            ReadWrite<ServerComponent>("LogFile", "ФайлЖурнала", ValueKind.String,
+                static (server, ref value) => value.SetString(server._logFile),
+                static (server, ref value) => server._logFile = value.GetString().Trim()),
+            ReadWrite<ServerComponent>("LogLevel", "УровеньЖурнала", ValueKind.String,
+                static (server, ref value) => value.SetString(server._logEverything ? LogInfo : LogWarning),
+                static (server, ref value) => server._logEverything = ParseLogLevel(value.GetString())),
+            ReadWrite<ServerComponent>("LogMaxSize", "РазмерЖурнала", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._logMaxBytes),
+                static (server, ref value) => server._logMaxBytes = Limits.Check(value.GetInteger(), Limits.LogSize)),
         ]);
 
     private readonly WebSocketServer _server = new();
@@ -98,6 +112,9 @@ public sealed class ServerComponent : AddInComponent
     private long _maxMemory = ServerSettings.DefaultMemoryBudgetBytes;
     private IReadOnlyList<System.Net.IPNetwork> _trustedProxies = [];
     private readonly CompressionSettings _compression = new();
+    private string _logFile = string.Empty;
+    private bool _logEverything = true;
+    private long _logMaxBytes = 10L * 1024 * 1024;
 
     public ServerComponent()
         : base(Members, "AddIn.WebSocket.Server")
@@ -158,6 +175,7 @@ public sealed class ServerComponent : AddInComponent
                 MemoryBudgetBytes = _maxMemory,
                 TrustedProxies = _trustedProxies,
                 Compression = _compression.ForEngine,
+                Log = _logFile.Length == 0 ? null : new WebSocketAddIn.Engine.Diagnostics.LogSettings(_logFile, _logEverything, _logMaxBytes),
             });
         }
         catch (CertificateException failure)
@@ -295,6 +313,13 @@ public sealed class ServerComponent : AddInComponent
 
         return ids;
     }
+
+    private static bool ParseLogLevel(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        LogInfo or "информация" => true,
+        LogWarning or "предупреждение" => false,
+        _ => throw new AddInException(ServerMessages.LogLevelInvalid(text)),
+    };
 
     /// <summary>"10.0.0.5, 192.168.0.0/16, ::1": addresses (as one-address networks) and CIDR networks.</summary>
     private static List<System.Net.IPNetwork> ParseNetworks(string text)

@@ -27,6 +27,10 @@ internal static class ServerMessages
         $"Неверный список ИДКлиентов: «{part}» не число; ожидается, например, \"1,5,7\"",
         $"Invalid ClientIds: '{part}' is not a number; expected e.g. \"1,5,7\"");
 
+    public static LocalizedText LogLevelInvalid(string text) => new(
+        $"УровеньЖурнала: «{text}» — ожидается \"info\" (все подключения, отключения и отказы) или \"warning\" (только отказы и аварийные отключения)",
+        $"LogLevel: '{text}' — expected \"info\" (every connection, disconnection and refusal) or \"warning\" (refusals and abnormal ends only)");
+
     public static LocalizedText TrustedProxyInvalid(string part) => new(
         $"ДоверенныеПрокси: «{part}» не IP-адрес и не сеть; ожидается, например, \"127.0.0.1, 10.0.0.0/8, ::1\"",
         $"TrustedProxies: '{part}' is neither an IP address nor a network; expected e.g. \"127.0.0.1, 10.0.0.0/8, ::1\"");
@@ -53,6 +57,9 @@ internal static class ServerMessages
         StartFailure.AddressNotAvailable => new(
             $"Адрес {interfaceText} не принадлежит этому компьютеру: {failure.Detail}",
             $"Address {interfaceText} does not belong to this computer: {failure.Detail}"),
+        StartFailure.LogUnwritable => new(
+            $"Не удалось открыть файл журнала (ФайлЖурнала) {failure.Detail}",
+            $"Cannot open the log file (LogFile) {failure.Detail}"),
         StartFailure.PermissionDenied => new(
             $"Нет прав открыть порт {port} (порты ниже 1024 требуют прав администратора): {failure.Detail}",
             $"No permission to open port {port} (ports below 1024 need administrator rights): {failure.Detail}"),

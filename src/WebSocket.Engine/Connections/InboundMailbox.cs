@@ -24,6 +24,9 @@ public sealed class InboundMailbox
 
     public void Open() => _queue.Reopen();
 
+    /// <summary>Messages and events waiting for 1C now.</summary>
+    public int Count => _queue.Count + (_putBack is null ? 0 : 1);
+
     /// <summary>Nothing more will come: a waiting Receive returns at once; what is queued stays.</summary>
     public void Close() => _queue.Complete();
 

@@ -22,6 +22,9 @@ public sealed class InboundQueue<T>
     private int _consumerWaiting;
     private volatile bool _completed;
 
+    /// <summary>Items waiting now (for counters: costs a walk of the queue's segments).</summary>
+    public int Count => _items.Count;
+
     /// <summary>Adds an item; false once the queue is completed (the item stays the caller's).</summary>
     public bool Add(T item)
     {

@@ -16,6 +16,7 @@ public sealed class MemoryBudget
     private readonly Lock _gate = new();
     private long _used;
     private long _peak;
+    private long _burstPeak;
     private int _largeAssemblies;
     private volatile TaskCompletionSource? _room;
 
@@ -26,7 +27,7 @@ public sealed class MemoryBudget
 
     public long Used => Interlocked.Read(ref _used);
 
-    /// <summary>The most that was held at once since the budget was made.</summary>
+    /// <summary>The most that was held at once since the budget was made (a run of the server).</summary>
     public long Peak => Interlocked.Read(ref _peak);
 
     public bool IsSpent => Limit > 0 && Interlocked.Read(ref _used) >= Limit;
@@ -48,9 +49,10 @@ public sealed class MemoryBudget
     public void Charge(long bytes)
     {
         var used = Interlocked.Add(ref _used, bytes);
-        if (used > Interlocked.Read(ref _peak))
+        if (used > Interlocked.Read(ref _burstPeak))
         {
-            RaisePeak(used);
+            Raise(ref _burstPeak, used);
+            Raise(ref _peak, used);
         }
     }
 
@@ -108,8 +110,8 @@ public sealed class MemoryBudget
         }
     }
 
-    /// <summary>The peak is read (and forgotten) by the reclaimer once the budget is idle.</summary>
-    internal long TakePeak() => Interlocked.Exchange(ref _peak, Interlocked.Read(ref _used));
+    /// <summary>The most held since the budget was last idle, read (and forgotten) by the reclaimer once it is idle again.</summary>
+    internal long TakePeak() => Interlocked.Exchange(ref _burstPeak, Interlocked.Read(ref _used));
 
     private void OpenRoom()
     {
@@ -120,18 +122,18 @@ public sealed class MemoryBudget
         }
     }
 
-    private void RaisePeak(long used)
+    private static void Raise(ref long peak, long used)
     {
-        var peak = Interlocked.Read(ref _peak);
-        while (used > peak)
+        var seen = Interlocked.Read(ref peak);
+        while (used > seen)
         {
-            var seen = Interlocked.CompareExchange(ref _peak, used, peak);
-            if (seen == peak)
+            var before = Interlocked.CompareExchange(ref peak, used, seen);
+            if (before == seen)
             {
                 return;
             }
 
-            peak = seen;
+            seen = before;
         }
     }
 }

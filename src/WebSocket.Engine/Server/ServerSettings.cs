@@ -35,6 +35,9 @@ public sealed class ServerSettings
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
+    /// <summary>The administrators' log file; null: none.</summary>
+    public Diagnostics.LogSettings? Log { get; init; }
+
     /// <summary>permessage-deflate (RFC 7692) for clients that offer it; off unless asked for.</summary>
     public Compression? Compression { get; init; }
 }

@@ -10,6 +10,7 @@ public enum StartFailure
     AddressNotAvailable,
     PermissionDenied,
     BindFailed,
+    LogUnwritable,
 }
 
 public sealed class ServerStartException(StartFailure failure, string detail, Exception? inner = null)

@@ -24,6 +24,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.HttpOverrides;
 using WebSocketAddIn.Engine.Connections;
+using WebSocketAddIn.Engine.Diagnostics;
 using WebSocketAddIn.Engine.Messaging;
 using WebSocketAddIn.Engine.Tls;
 using WebSocketAddIn.Engine.Transport;
@@ -38,6 +39,12 @@ namespace WebSocketAddIn.Engine.Server;
 public sealed class WebSocketServer : IDisposable
 {
     private const int TransportReadBuffer = 64 * 1024;
+
+    // A client has this long to complete TLS and send its upgrade request.
+    private static readonly TimeSpan HandshakeLimit = TimeSpan.FromSeconds(10);
+
+    // Connection items key: a request was seen on the connection.
+    private static readonly object RequestSeen = new();
 
     // HttpContext.Items key: the peer's address before the forwarded-headers middleware ran.
     private static readonly object PeerItem = new();
@@ -54,6 +61,7 @@ public sealed class WebSocketServer : IDisposable
     private ServerSettings? _settings;
     private bool _accepting;
     private MemoryBudget _budget = new(ServerSettings.DefaultMemoryBudgetBytes);
+    private ServerDiagnostics _diagnostics = new(log: null);
 
     public WebSocketServer() => _deliver = _inbound.Deliver;
 
@@ -87,6 +95,18 @@ public sealed class WebSocketServer : IDisposable
             }
 
             var endpoints = ResolveInterface(settings.Interface);
+            ServerDiagnostics diagnostics;
+            try
+            {
+                diagnostics = new ServerDiagnostics(settings.Log);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                throw new ServerStartException(StartFailure.LogUnwritable, $"{settings.Log?.Path}: {error.Message}", error);
+            }
+
+            _diagnostics.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _diagnostics = diagnostics;
             var app = Build(settings, endpoints);
             try
             {
@@ -161,6 +181,9 @@ public sealed class WebSocketServer : IDisposable
             _settings?.Certificate?.Dispose();
             _settings = null;
             _app = null;
+
+            // The log file is closed with the run; its counters stay readable until the next Run.
+            _diagnostics.CloseLog();
             Port = 0;
             Interface = string.Empty;
         }
@@ -223,6 +246,9 @@ public sealed class WebSocketServer : IDisposable
         return queued;
     }
 
+    /// <summary>The counters of the current (or last) run, as JSON text.</summary>
+    public string Statistics() => _diagnostics.Describe([.. _connections.Values], _inbound.Count, _budget);
+
     /// <summary>The upgrade request of an open connection, or null.</summary>
     public ConnectionRequest? RequestOf(long connectionId) =>
         _connections.TryGetValue(connectionId, out var connection) ? connection.Request : null;
@@ -241,6 +267,7 @@ public sealed class WebSocketServer : IDisposable
     {
         Stop();
         _inbound.Discard();
+        _diagnostics.CloseLog();
     }
 
     private WebApplication Build(ServerSettings settings, IPEndPoint[]? endpoints)
@@ -267,20 +294,24 @@ public sealed class WebSocketServer : IDisposable
             kestrel.AddServerHeader = false;
 
             // A client that opens a socket and never finishes its handshake is dropped after 10 s (Kestrel's default is 30).
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.RequestHeadersTimeout = HandshakeLimit;
             kestrel.Limits.MaxConcurrentUpgradedConnections = settings.Limits.MaxConnections;
 
             kestrel.Limits.MaxRequestBufferSize = TransportReadBuffer;
             void Configure(ListenOptions listen)
             {
                 listen.Protocols = HttpProtocols.Http1;
+
+                // Outside TLS: a connection that ends without a request (TLS failed, a port scan,
+                // the 10 s handshake limit) is counted here, where nothing else sees it.
+                listen.Use(next => connection => CountConnectionWithoutRequestAsync(next, connection));
                 if (settings.Certificate is { } certificate)
                 {
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = certificate.Leaf,
                         ServerCertificateChain = certificate.Chain,
-                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                        HandshakeTimeout = HandshakeLimit,
 
                         // Ours to choose, not the system's: Windows Server 2016's schannel and older
                         // OpenSSL configurations on 1C servers still allow TLS 1.0 and 1.1.
@@ -351,6 +382,21 @@ public sealed class WebSocketServer : IDisposable
 
         // Before UseWebSockets, which takes the upgrade feature when a request comes in: the stream
         // its WebSocket is built on becomes our TransportStream over Kestrel's connection.
+        app.Use(async (context, next) =>
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>() is { } items)
+            {
+                items.Items[RequestSeen] = true;
+            }
+
+            await next(context).ConfigureAwait(false);
+
+            // ASP.NET Core's WebSocket middleware answers a foreign Origin with 403 itself.
+            if (context.Response.StatusCode == StatusCodes.Status403Forbidden && context.Request.Headers.ContainsKey("Sec-WebSocket-Key"))
+            {
+                _diagnostics.Refused(Refusal.Origin, PeerOf(context));
+            }
+        });
         app.Use(static (context, next) =>
         {
             if (context.Features.Get<IHttpUpgradeFeature>() is { } kestrel)
@@ -375,12 +421,14 @@ public sealed class WebSocketServer : IDisposable
         var limits = settings.Limits;
         if (Handshake.Refusal(context.Request) is { } refusal)
         {
+            _diagnostics.Refused(refusal == Handshake.Problem.NotWebSocket ? Refusal.NotWebSocket : Refusal.BadHandshake, PeerOf(context));
             await Handshake.RefuseAsync(context, refusal).ConfigureAwait(false);
             return;
         }
 
         if (_connections.Count >= limits.MaxConnections || !_accepting)
         {
+            _diagnostics.Refused(_accepting ? Refusal.MaxConnections : Refusal.Stopping, PeerOf(context));
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -423,6 +471,7 @@ public sealed class WebSocketServer : IDisposable
 
             connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, serverSide: true, compressed, limits, _budget, _deliver) { Request = request };
             _connections[connection.Id] = connection;
+            _diagnostics.Accepted(connection);
             if (settings.ReportConnectionEvents)
             {
                 _inbound.Deliver(new InboundMessage(connection, InboundKind.Connected, Payload.Empty));
@@ -439,6 +488,7 @@ public sealed class WebSocketServer : IDisposable
         finally
         {
             _connections.TryRemove(connection.Id, out _);
+            _diagnostics.Ended(connection);
             if (settings.ReportConnectionEvents)
             {
                 // The close code and reason are read from the connection itself when 1C takes the event.
@@ -468,6 +518,26 @@ public sealed class WebSocketServer : IDisposable
             proxy,
             context.Request.IsHttps ? "wss" : "ws");
     }
+
+    private async Task CountConnectionWithoutRequestAsync(ConnectionDelegate next, ConnectionContext connection)
+    {
+        var started = Environment.TickCount64;
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!connection.Items.ContainsKey(RequestSeen))
+            {
+                var address = connection.RemoteEndPoint is IPEndPoint ip ? EndpointText.Format(ip.Address, ip.Port) : "?";
+                var timedOut = Environment.TickCount64 - started >= (long)HandshakeLimit.TotalMilliseconds - 500;
+                _diagnostics.Refused(timedOut ? Refusal.HandshakeTimeout : Refusal.DroppedBeforeHandshake, address);
+            }
+        }
+    }
+
+    private static string PeerOf(HttpContext context) => EndpointText.Format(context.Connection.RemoteIpAddress, context.Connection.RemotePort);
 
     /// <summary>Null for "" (every interface, IPv6 and IPv4); otherwise the addresses to bind.</summary>
     private static IPEndPoint[]? ResolveInterface(string text)
