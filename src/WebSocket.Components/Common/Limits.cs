@@ -22,6 +22,8 @@ internal static class Limits
 
     public static readonly Range PingTimeout = new("PingTimeout", "ТаймаутПинга", 0, int.MaxValue);
 
+    public static readonly Range PushRate = new("PushRate", "ЧастотаОтправки", 1, 1_000_000, ZeroAllowed: true);
+
     public static readonly Range LogSize = new("LogMaxSize", "РазмерЖурнала", 64 * 1024, 1024 * MiB);
 
     public static readonly Range CompressionWindow = new("CompressionWindowBits", "СжатиеОкноБит", 9, 15);

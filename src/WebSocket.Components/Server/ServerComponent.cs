@@ -93,6 +93,16 @@ public sealed class ServerComponent : AddInComponent
                 static (server, ref value) => value.SetNumber(server._maxMemory),
                 static (server, ref value) => server._maxMemory = Limits.Check(value.GetInteger(), Limits.Memory)),
             .. CompressionSettings.Properties<ServerComponent>(static server => server._compression),
+            ReadWrite<ServerComponent>("PushAddress", "АдресОтправки", ValueKind.String,
+                static (server, ref value) => value.SetString(server._pushAddress),
+                static (server, ref value) => server._pushAddress = CheckPushAddress(value.GetString())),
+            ReadWrite<ServerComponent>("PushSecret", "СекретОтправки", ValueKind.String,
+                static (server, ref value) => value.SetString(server._pushSecret.Length == 0 ? string.Empty : "********"),
+                static (server, ref value) => server._pushSecret = value.GetString()),
+            ReadWrite<ServerComponent>("PushRate", "ЧастотаОтправки", ValueKind.Number,
+                static (server, ref value) => value.SetNumber(server._pushRate),
+                static (server, ref value) => server._pushRate = (int)Limits.Check(value.GetInteger(), Limits.PushRate)),
+            ReadOnly<ServerComponent>("PushPort", "ПортОтправки", ValueKind.Number, static (server, ref value) => value.SetNumber(server._server.PushPort)),
             ReadWrite<ServerComponent>("LogFile", "ФайлЖурнала", ValueKind.String,
                 static (server, ref value) => value.SetString(server._logFile),
                 static (server, ref value) => server._logFile = value.GetString().Trim()),
@@ -112,6 +122,9 @@ public sealed class ServerComponent : AddInComponent
     private long _maxMemory = ServerSettings.DefaultMemoryBudgetBytes;
     private IReadOnlyList<System.Net.IPNetwork> _trustedProxies = [];
     private readonly CompressionSettings _compression = new();
+    private string _pushAddress = string.Empty;
+    private string _pushSecret = string.Empty;
+    private int _pushRate = 1000;
     private string _logFile = string.Empty;
     private bool _logEverything = true;
     private long _logMaxBytes = 10L * 1024 * 1024;
@@ -154,6 +167,11 @@ public sealed class ServerComponent : AddInComponent
             throw new AddInException(ServerMessages.KeyWithoutCertificate);
         }
 
+        if (_pushAddress.Length > 0 && _pushSecret.Length < MinimumPushSecret)
+        {
+            throw new AddInException(ServerMessages.PushSecretTooShort(MinimumPushSecret));
+        }
+
         if (_maxMemory != 0 && _limits.MaxMessageBytes > _maxMemory)
         {
             // Such a message could never be received: it would always be over the budget.
@@ -175,6 +193,7 @@ public sealed class ServerComponent : AddInComponent
                 MemoryBudgetBytes = _maxMemory,
                 TrustedProxies = _trustedProxies,
                 Compression = _compression.ForEngine,
+                Push = _pushAddress.Length == 0 ? null : new PushSettings(PushEndpointOf(_pushAddress), _pushSecret, _pushRate),
                 Log = _logFile.Length == 0 ? null : new WebSocketAddIn.Engine.Diagnostics.LogSettings(_logFile, _logEverything, _logMaxBytes),
             });
         }
@@ -312,6 +331,37 @@ public sealed class ServerComponent : AddInComponent
         }
 
         return ids;
+    }
+
+    private const int MinimumPushSecret = 16;
+
+    /// <summary>"8090" (loopback), "127.0.0.1:8090", "0.0.0.0:8090", "[::1]:8090", "localhost:8090"; "" for none.</summary>
+    private static string CheckPushAddress(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.Length > 0)
+        {
+            _ = PushEndpointOf(trimmed);
+        }
+
+        return trimmed;
+    }
+
+    private static System.Net.IPEndPoint PushEndpointOf(string text)
+    {
+        var normalized = text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + text["localhost".Length..] : text;
+        if (int.TryParse(normalized, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var portOnly) && portOnly <= 65535)
+        {
+            return new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, portOnly);
+        }
+
+        if (System.Net.IPEndPoint.TryParse(normalized, out var endpoint) && normalized.Contains(':') && endpoint.Port is >= 0 and <= 65535
+            && (normalized.StartsWith('[') || normalized.Count(c => c == '.') == 3))
+        {
+            return endpoint;
+        }
+
+        throw new AddInException(ServerMessages.PushAddressInvalid(text));
     }
 
     private static bool ParseLogLevel(string text) => text.Trim().ToLowerInvariant() switch

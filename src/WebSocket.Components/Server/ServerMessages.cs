@@ -27,6 +27,14 @@ internal static class ServerMessages
         $"Неверный список ИДКлиентов: «{part}» не число; ожидается, например, \"1,5,7\"",
         $"Invalid ClientIds: '{part}' is not a number; expected e.g. \"1,5,7\"");
 
+    public static LocalizedText PushAddressInvalid(string text) => new(
+        $"АдресОтправки: «{text}» — ожидается порт (8090: только этот компьютер) или адрес с портом (127.0.0.1:8090, 0.0.0.0:8090, [::1]:8090); пустая строка выключает",
+        $"PushAddress: '{text}' — expected a port (8090: this computer only) or an address with a port (127.0.0.1:8090, 0.0.0.0:8090, [::1]:8090); \"\" turns it off");
+
+    public static LocalizedText PushSecretTooShort(int minimum) => new(
+        $"СекретОтправки должен быть не короче {minimum} символов, когда задан АдресОтправки",
+        $"PushSecret must be at least {minimum} characters long when PushAddress is set");
+
     public static LocalizedText LogLevelInvalid(string text) => new(
         $"УровеньЖурнала: «{text}» — ожидается \"info\" (все подключения, отключения и отказы) или \"warning\" (только отказы и аварийные отключения)",
         $"LogLevel: '{text}' — expected \"info\" (every connection, disconnection and refusal) or \"warning\" (refusals and abnormal ends only)");

@@ -35,6 +35,9 @@ public sealed class ServerSettings
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 
+    /// <summary>The HTTP push endpoint for other 1C sessions; null: none (the default).</summary>
+    public PushSettings? Push { get; init; }
+
     /// <summary>The administrators' log file; null: none.</summary>
     public Diagnostics.LogSettings? Log { get; init; }
 

@@ -43,6 +43,9 @@ public sealed class WebSocketServer : IDisposable
     // A client has this long to complete TLS and send its upgrade request.
     private static readonly TimeSpan HandshakeLimit = TimeSpan.FromSeconds(10);
 
+    // Connection items key: the connection came to the push endpoint's listener.
+    private static readonly object PushConnection = new();
+
     // Connection items key: a request was seen on the connection.
     private static readonly object RequestSeen = new();
 
@@ -62,6 +65,8 @@ public sealed class WebSocketServer : IDisposable
     private bool _accepting;
     private MemoryBudget _budget = new(ServerSettings.DefaultMemoryBudgetBytes);
     private ServerDiagnostics _diagnostics = new(log: null);
+    private PushEndpoint? _push;
+    private ListenOptions? _pushListen;
 
     public WebSocketServer() => _deliver = _inbound.Deliver;
 
@@ -72,6 +77,9 @@ public sealed class WebSocketServer : IDisposable
     public int Port { get; private set; }
 
     public bool IsRunning => _app is not null;
+
+    /// <summary>The push endpoint's port (the real one when asked for 0), 0 when there is none.</summary>
+    public int PushPort { get; private set; }
 
     public bool IsSecure => _settings?.Certificate is not null;
 
@@ -126,7 +134,8 @@ public sealed class WebSocketServer : IDisposable
             }
 
             _app = app;
-            Port = BoundPort(app);
+            PushPort = _pushListen?.IPEndPoint?.Port ?? 0;
+            Port = BoundPort(app, PushPort);
             Interface = settings.Interface.Length == 0 ? "0.0.0.0" : settings.Interface;
         }
     }
@@ -320,6 +329,22 @@ public sealed class WebSocketServer : IDisposable
                 }
             }
 
+            if (settings.Push is { } push)
+            {
+                // Plain HTTP, its own listener: connections to it are marked, and the pipeline sends
+                // them to the push endpoint before anything of the WebSocket side sees them.
+                kestrel.Listen(push.Endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[PushConnection] = true;
+                        return next(connection);
+                    });
+                    _pushListen = listen;
+                });
+            }
+
             if (endpoints is null)
             {
                 kestrel.ListenAnyIP(settings.Port, Configure);
@@ -340,6 +365,26 @@ public sealed class WebSocketServer : IDisposable
         });
 
         var app = builder.Build();
+        if (settings.Push is { } pushSettings)
+        {
+            var push = _push = new PushEndpoint(this, pushSettings, settings.Limits.MaxMessageBytes);
+            app.Use(next => context =>
+            {
+                if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(PushConnection) != true)
+                {
+                    return next(context);
+                }
+
+                // Our own limit decides (MaxMessageSize, 413), not Kestrel's 30 MB default.
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+                {
+                    bodyLimit.MaxRequestBodySize = settings.Limits.MaxMessageBytes + 1L;
+                }
+
+                return push.HandleAsync(context);
+            });
+        }
+
         var webSocketOptions = new WebSocketOptions
         {
             KeepAliveInterval = settings.Limits.KeepAliveInterval,
@@ -585,11 +630,20 @@ public sealed class WebSocketServer : IDisposable
         return new ServerStartException(StartFailure.BindFailed, error.Message, error);
     }
 
-    private static int BoundPort(WebApplication app)
+    /// <summary>The WebSocket listener's port: the first bound address that is not the push endpoint's.</summary>
+    private static int BoundPort(WebApplication app, int pushPort)
     {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-        var first = addresses?.FirstOrDefault();
-        return first is null ? 0 : new Uri(first.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            var port = new Uri(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
+            if (port != pushPort)
+            {
+                return port;
+            }
+        }
+
+        return 0;
     }
 
     private static void DisposeApp(WebApplication app)
