@@ -31,3 +31,11 @@ add_executable(compression_test
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
 target_link_libraries(compression_test PRIVATE addin_host GTest::gtest)
 gtest_discover_tests(compression_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)
+
+# TLS 1.2/1.3 only, whatever OpenSSL's configuration allows (issue 13).
+add_executable(tls_versions_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/tls_versions_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_support.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/server_support.cpp)
+target_link_libraries(tls_versions_test PRIVATE addin_host GTest::gtest)
+gtest_discover_tests(tls_versions_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 120)

@@ -534,6 +534,67 @@ TEST_F(PlatformCalls, ObjectsCreatedAndDestroyedManyTimes) {
     }
 }
 
+// ---- bad input at the Native API boundary -----------------------------------------------------------------
+class Boundary : public AddinTest {};
+
+// A C long is 64 bits on Linux: numbers past 32 bits name no method, property or parameter (they
+// were cut: CallAsProc(4294967296) ran method 0, Run).
+TEST_F(Boundary, SixtyFourBitNumbersAreNotCutTo32Bits) {
+    if (sizeof(long) < 8 || lib().remote()) GTEST_SKIP() << "a 4-byte long (Windows) cannot carry such numbers";
+    Component& c = make();
+    const long big = 4294967296L;  // 2^32: method 0 once cut to 32 bits
+    std::vector<Variant> run{S("127.0.0.1"), I(0)};
+    auto r = c.callRaw(big, run, true);
+    EXPECT_FALSE(r.ok) << "method 2^32 ran something: " << r.describe();
+    EXPECT_EQ(c.get("Порт").integer(), 0) << "Run ran as method 0";
+    tVariant value;
+    std::memset(&value, 0, sizeof value);
+    EXPECT_FALSE(c.object()->GetPropVal(big + 1, &value)) << "property 2^32+1 read property 1";
+    Variant owned;
+    owned.adopt(value);
+    Variant def;
+    EXPECT_FALSE(c.paramDefValue(big + c.findMethod("Run"), 2, &def)) << "GetParamDefValue(2^32 + Run, 2) answered for Run";
+    EXPECT_FALSE(c.paramDefValue(c.findMethod("Run"), big + 2, &def)) << "parameter 2^32+2 answered as parameter 2";
+    EXPECT_FALSE(c.object()->HasRetVal(big));
+    EXPECT_EQ(c.object()->GetNParams(big), 0);
+    EXPECT_EQ(c.methodName(big, 0), "");
+}
+
+// Every argument 1C can pass gets a clear error that names the parameter, never .NET's own text.
+TEST_F(Boundary, BadArgumentsGetClearErrors) {
+    Component::Options o;
+    o.className = "Client";
+    Component& c = make(o);
+    // A lone UTF-16 surrogate in Headers.
+    std::u16string headers = u"{\"X-A\": \"";
+    headers += char16_t(0xD800);
+    headers += u"\"}";
+    auto r = c.call("Подключиться", {S("ws://127.0.0.1:1/"), Variant::wstr(headers)});
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(r.hasError("Parameter 2 (Headers) contains invalid characters")) << r.describe();
+    EXPECT_FALSE(r.hasError("Internal add-in error")) << r.describe();
+    // A timeout past a 32-bit count of milliseconds.
+    r = c.call("Подключиться", {S("ws://127.0.0.1:1/"), S(""), Variant::r8(1e12)});
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(r.hasError("Timeout cannot exceed 2147483647 ms")) << r.describe();
+    EXPECT_FALSE(r.hasError("Internal add-in error")) << r.describe();
+    // Receive with a timeout as large.
+    std::vector<Variant> a{Variant::r8(1e15), S("")};
+    r = c.call("Принять", a);
+    EXPECT_TRUE(r.ok) << "a huge timeout on a client that never connected returns False at once: " << r.describe();
+}
+
+// The platform refusing memory: the error says so, in words, not as OutOfMemoryException.
+TEST_F(Boundary, ARefusingMemoryManagerIsNamed) {
+    Component& c = make();
+    lib().refuseAllocations(1000);
+    auto r = c.call("ИнформацияОСоединении", {I(1)});
+    lib().refuseAllocations(0);
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(r.hasError("The platform could not allocate memory")) << r.describe();
+    EXPECT_FALSE(r.hasError("OutOfMemoryException")) << r.describe();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
