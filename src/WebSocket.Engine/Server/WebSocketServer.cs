@@ -306,6 +306,7 @@ public sealed class WebSocketServer : IDisposable
             kestrel.Limits.RequestHeadersTimeout = HandshakeLimit;
             kestrel.Limits.MaxConcurrentUpgradedConnections = settings.Limits.MaxConnections;
 
+            // Kestrel's own read-ahead limit of a connection, kept as low as the transport's (above).
             kestrel.Limits.MaxRequestBufferSize = TransportReadBuffer;
             void Configure(ListenOptions listen)
             {
