@@ -405,6 +405,53 @@ TEST_F(HostileClients, AFloodOfEndlessFragmentedMessagesStaysWithinTheBudget) {
     s.stop();
 }
 
+// ---- memory given back -----------------------------------------------------------------------------------------
+// A burst of large messages (4 clients echoing two 16 MiB texts each through the 1C loop; the
+// benchmark's burst is larger: bench/), then quiet: resident memory returns to within 32 MiB of
+// where it was within 30 s.
+class MemoryBack : public PeerTest {};
+
+TEST_P(MemoryBack, ResidentMemoryReturnsAfterABurst) {
+    Component& c = make();
+    Server s(c);
+    ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
+    std::this_thread::sleep_for(500ms);
+    const long long before = residentBytes();
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int i = 0; i < 4; ++i) {
+        peers.push_back(connect(wsUrl(int(s.port()))));
+        ASSERT_TRUE(peers.back());
+    }
+    for (auto& p : peers)
+        for (int k = 0; k < 2; ++k) ASSERT_TRUE(p->sendGenerated("text", 16 * 1024 * 1024));
+    long long peak = before;
+    int echoed = 0;
+    auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (echoed < 8 && std::chrono::steady_clock::now() < deadline) {
+        auto m = s.receive(1000);
+        peak = std::max(peak, residentBytes());
+        if (m && s.sendText(m->id, m->text)) ++echoed;
+    }
+    ASSERT_EQ(echoed, 8);
+    for (auto& p : peers) {
+        for (int k = 0; k < 2; ++k) ASSERT_TRUE(p->waitFor("message", 60s)) << p->diagnostics();
+        p->close(1000, "");
+        p->waitClosed(10s);
+    }
+    peers.clear();
+    const auto quiet = std::chrono::steady_clock::now();
+    long long now = residentBytes();
+    while (now > before + 32ll * 1024 * 1024 && std::chrono::steady_clock::now() - quiet < 30s) {
+        std::this_thread::sleep_for(250ms);
+        now = residentBytes();
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - quiet).count();
+    std::printf("[ info ] RSS before %lld MiB, peak %lld MiB, %lld MiB %lld ms after the burst\n", before >> 20, peak >> 20, now >> 20, (long long)took);
+    EXPECT_LE(now, before + 32ll * 1024 * 1024) << "memory not given back within 30 s of the burst";
+}
+
+INSTANTIATE_TEST_SUITE_P(Peers, MemoryBack, ::testing::Values(PeerKind::Python), peerName);
+
 // ---- a write that fails ------------------------------------------------------------------------------------
 // The peer reads a little of a large message, then resets. The connection must end (its disconnect
 // event arrives) and Send to it returns False from then on.

@@ -43,11 +43,10 @@ declare -a NOT_UNDER_WINE=(
   # Not impossible, only slow: the stage's time budget (about 5 minutes).
   "Peers/ServerPeers.FiftyClientsThousandMessagesEachExactlyOnceInOrder/node|time budget: 50 clients x 1000 messages takes 20-30 s per peer under Wine; the python run of it covers the server in Wine"
   "Peers/ServerPeers.FiftyClientsThousandMessagesEachExactlyOnceInOrder/dotnet|time budget: the same"
-  "HostileClients.ProtocolViolationsGetClose1002|time budget: 40 s (as on Linux: many raw clients one after another); the host stage runs it"
-  "HostileClients.InvalidUtf8GetsClose1007|time budget: 14 s; the host stage runs it"
-  "HostileClients.ThePeerKeepsSendingAfterItsError|time budget: 5 s of 50 clients; the host stage runs it"
-  "HostileClients.AFloodOfEndlessFragmentedMessagesStaysWithinTheBudget|time budget: 17 s; the host stage runs it"
-  "PlatformCalls.ObjectsCreatedAndDestroyedManyTimes|time budget: 16 s under Wine (2 s a round); ServerApi and DestroyObject tests create and destroy objects here too"
+  # Measured in the wrong process: these read the resident memory of the test program, where the add-in
+  # runs on Linux; under Wine it runs in addin-platform.exe.
+  "HostileClients.AFloodOfEndlessFragmentedMessagesStaysWithinTheBudget|it measures the resident memory of the process the add-in runs in, which under Wine is another one; the host stage runs it"
+  "Peers/MemoryBack.*|the same: resident memory after a burst, measured in the test program; the host stage runs it"
 )
 
 failed=0
