@@ -3,6 +3,13 @@
 // (text as text, binary as binary), from one pooled buffer per connection.
 //
 //   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]
+//                [--max-message BYTES] [--deflate]
+//
+// --max-message: a longer message closes its connection with 1009, as the add-in's
+// МаксимальныйРазмерСообщения does (default the add-in's 64 MiB; without a bound the burst
+// scenario's endless fragmented messages would grow this server without end). --deflate accepts
+// permessage-deflate when the client offers it (WebSocketAcceptContext.DangerousEnableCompression,
+// the framework's defaults: 15 window bits, context takeover).
 //
 // Prints ws://HOST:PORT/ (wss:// with a certificate) once listening. A text message
 // "!broadcast BODY" is not echoed: BODY is sent once to every open connection (the sender
@@ -33,6 +40,8 @@ internal static class Program
     private static readonly byte[] BroadcastPrefix = "!broadcast "u8.ToArray();
     private static readonly ConcurrentDictionary<long, Connection> Connections = new();
     private static long _lastId;
+    private static int _maxMessage = 64 * 1024 * 1024;
+    private static bool _deflate;
 
     public static async Task<int> Main(string[] args)
     {
@@ -50,8 +59,10 @@ internal static class Program
                 case "--cert": cert = Next(); break;
                 case "--key": key = Next(); break;
                 case "--no-ping-timeout": pingTimeout = Timeout.InfiniteTimeSpan; break;
+                case "--max-message": _maxMessage = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--deflate": _deflate = true; break;
                 default:
-                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]");
+                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout] [--max-message BYTES] [--deflate]");
                     return 2;
             }
         }
@@ -124,7 +135,7 @@ internal static class Program
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = _deflate }).ConfigureAwait(false);
         var connection = new Connection(socket);
         var id = Interlocked.Increment(ref _lastId);
         Connections[id] = connection;
@@ -150,6 +161,12 @@ internal static class Program
                 }
 
                 length += result.Count;
+                if (length > _maxMessage)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig).ConfigureAwait(false);
+                    return;
+                }
+
                 if (!result.EndOfMessage)
                 {
                     continue;
@@ -243,14 +260,19 @@ internal static class Program
             return SendLockedAsync(body, type);
         }
 
-        public async Task CloseAsync()
+        public async Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure)
         {
             await _sending.WaitAsync().ConfigureAwait(false);
             try
             {
                 if (socket.State == WebSocketState.CloseReceived)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
+                    await socket.CloseOutputAsync(status, string.Empty, CancellationToken.None).ConfigureAwait(false);
+                }
+                else if (socket.State == WebSocketState.Open)
+                {
+                    using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await socket.CloseAsync(status, string.Empty, limit.Token).ConfigureAwait(false);
                 }
             }
             finally

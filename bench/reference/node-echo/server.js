@@ -4,23 +4,27 @@
 // each message echoed as it came (text as text, binary as binary). A text message
 // "!broadcast BODY" is not echoed: BODY goes once to every open connection (the sender included).
 //
-//   node server.js [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem]
+//   node server.js [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--max-message BYTES] [--deflate]
+// --max-message: ws's maxPayload (a longer message closes with 1009), default the add-in's 64 MiB.
+// --deflate: accept permessage-deflate (ws's defaults, every message compressed: threshold 0).
 // Prints ws://HOST:PORT/ (wss:// with a certificate) once listening.
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
 const { WebSocketServer } = require('ws');
 
-const args = { host: '127.0.0.1', port: 0, cert: null, key: null };
+const args = { host: '127.0.0.1', port: 0, cert: null, key: null, maxMessage: 64 * 1024 * 1024, deflate: false };
 for (let i = 2; i < process.argv.length; i++) {
   const k = process.argv[i];
+  if (k === '--deflate') { args.deflate = true; continue; }
   const v = process.argv[++i];
   if (k === '--host') args.host = v;
   else if (k === '--port') args.port = Number(v);
   else if (k === '--cert') args.cert = v;
   else if (k === '--key') args.key = v;
+  else if (k === '--max-message') args.maxMessage = Number(v);
   else {
-    process.stderr.write('usage: node server.js [--host H] [--port N] [--cert C --key K]\n');
+    process.stderr.write('usage: node server.js [--host H] [--port N] [--cert C --key K] [--max-message BYTES] [--deflate]\n');
     process.exit(2);
   }
 }
@@ -35,7 +39,7 @@ server.on('request', (req, res) => {
 });
 
 const PREFIX = Buffer.from('!broadcast ');
-const wss = new WebSocketServer({ server, perMessageDeflate: false });
+const wss = new WebSocketServer({ server, maxPayload: args.maxMessage, perMessageDeflate: args.deflate ? { threshold: 0 } : false });
 wss.on('connection', (ws) => {
   ws.on('error', () => {});
   ws.on('message', (data, isBinary) => {
