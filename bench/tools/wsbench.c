@@ -659,21 +659,21 @@ int main(int argc, char **argv) {
             if (flush_conn(&conns[i]) < 0) conn_broken(&conns[i], "write error");
         }
         uint64_t recv0 = 0, tm0 = 0, tm1 = 0, win0 = 0, win1 = 0;
-        double cpu0 = 0, cpu1 = 0, scpu0 = 0, scpu1 = 0, sys0 = 0, sys1 = 0;
+        double cpu0 = 0, cpu1 = 0, scpu0 = 0, scpu1 = 0, sys0 = 0, sys1 = 0, irq0 = 0, irq1 = 0;
         while (!errors) {
             t = now_ns();
             if (!measuring && !tm0 && t >= t_meas) {
                 measuring = 1; tm0 = t; recv0 = recv_total; memset(&hist, 0, sizeof hist);
                 win0 = wire_in + wire_out;
                 cpu0 = self_cpu_s();
-                sys0 = sys_busy_s();
+                sys0 = sys_busy_s(); irq0 = sys_irq_s;
                 if (cfg.server_pid) scpu0 = read_cpu_s(cfg.server_pid);
             }
             if (measuring && t >= t_end) {
                 measuring = 0; sending = 0; tm1 = t;
                 win1 = wire_in + wire_out;
                 cpu1 = self_cpu_s();
-                sys1 = sys_busy_s();
+                sys1 = sys_busy_s(); irq1 = sys_irq_s;
                 if (cfg.server_pid) scpu1 = read_cpu_s(cfg.server_pid);
                 break;
             }
@@ -696,7 +696,7 @@ int main(int argc, char **argv) {
         if (cfg.server_pid && win > 0)
             printf(" server_cpu_pct=%.1f other_cpu_pct=%.1f", 100.0 * (scpu1 - scpu0) / win,
                    100.0 * ((sys1 - sys0) - (scpu1 - scpu0) - (cpu1 - cpu0)) / win);
-        if (win > 0) printf(" machine_cpu_pct=%.1f", 100.0 * (sys1 - sys0) / win);
+        if (win > 0) printf(" softirq_cpu_pct=%.1f machine_cpu_pct=%.1f", 100.0 * (irq1 - irq0) / win, 100.0 * (sys1 - sys0) / win);
         printf(" json=%d deflate=%d negotiated=%d", cfg.json, cfg.deflate, conns[0].pmd);
         if (!cfg.tls && msgs) printf(" wire_bytes_per_msg=%.1f payload_bytes_per_msg=%zu", (double)(win1 - win0) / (double)msgs, 2 * cfg.size);
         printf(" errors=%d\n", errors);
