@@ -4,7 +4,8 @@
     python3 bench/summarize.py bench/results/raw/STAMP.txt
 
 Per scenario, figure and server: min / median / max over the runs that finished without errors
-and were not marked disturbed; the ratio is ours' median over Kestrel's median.
+and were not marked disturbed (where every run was disturbed, those, marked †); the ratio is
+ours' median over Kestrel's median.
 """
 import statistics
 import sys
@@ -100,7 +101,7 @@ ROWS = [
     ("idle1k", "idle, 1,000 connections held: CPU (% of a core)", "server_cpu_pct", "f2", ("abs<", 1.0, "%")),
     ("burst", "burst: RSS before (MiB)", mib("rss_before_kb"), "f1", None),
     ("burst", "burst: RSS peak (MiB)", mib("peak_kb"), "f1", None),
-    ("burst", "burst: RSS 30 s after the last client (MiB)", mib("after_kb"), "f1", None),
+    ("burst", "burst: RSS after the idle wait (30 s; 10 s with --quick) (MiB)", mib("after_kb"), "f1", None),
     ("burst", "burst: seconds until within 32 MiB of before", back_s, "f1", None),
     ("burst", "burst: a 1 × 1 × 32 B client during the flood, p50", "probe_p50_us", "us", None),
     ("startup", "process start until the port accepts (ms)", "ms", "ms", None),
@@ -154,10 +155,13 @@ def main():
     disturbed = defaultdict(int)
     failed = defaultdict(int)
     loads = defaultdict(list)
+    dist_runs = defaultdict(list)
     for r in runs:
         key = (r.get("scenario"), r.get("server"))
         if r.get("disturbed") == "1":
             disturbed[key] += 1
+            if r.get("errors", "0") == "0":
+                dist_runs[key].append(r)
             continue
         if r.get("errors", "0") != "0":
             failed[key] += 1
@@ -168,6 +172,12 @@ def main():
         except (KeyError, ValueError):
             pass
 
+    # A figure with no undisturbed run at all shows its disturbed runs, marked †, rather than nothing.
+    fallback = set()
+    for key, rs in dist_runs.items():
+        if key not in by:
+            by[key] = rs
+            fallback.add(key)
     present = [s for s in SERVERS if any(k[1] == s for k in by)]
     for r in runs:  # A/B variants (ours+VAR=VALUE) after the three servers, in order of appearance
         if r.get("server") and r["server"] not in present and any(k[1] == r["server"] for k in by):
@@ -193,7 +203,8 @@ def main():
                 med = statistics.median(vals)
                 meds[s] = med
                 n = len(vals)
-                cells.append(f"{fmt(min(vals), unit)} / **{fmt(med, unit)}** / {fmt(max(vals), unit)}" + (f" (n={n})" if n != 3 else ""))
+                cells.append(f"{fmt(min(vals), unit)} / **{fmt(med, unit)}** / {fmt(max(vals), unit)}" + (f" (n={n})" if n != 3 else "")
+                             + (" †" if (scenario, s) in fallback else ""))
             else:
                 cells.append("–")
         if not any_value:
@@ -229,6 +240,9 @@ def main():
     if disturbed:
         notes.append("runs repeated because other processes used >15% of a core: "
                      + ", ".join(f"{k[0]}/{k[1]} ×{n}" for k, n in sorted(disturbed.items())))
+    if fallback:
+        notes.append("† only disturbed runs (other processes used >15% of a core during each): shown for want of others: "
+                     + ", ".join(f"{k[0]}/{k[1]}" for k in sorted(fallback)))
     if failed:
         notes.append("runs with errors (left out): " + ", ".join(f"{k[0]}/{k[1]} ×{n}" for k, n in sorted(failed.items())))
     for n in notes:
