@@ -65,11 +65,14 @@ def values(by, scenario, server, getter):
 
 def load(raw):
     header, runs = summarize.parse(raw)
-    by = {}
+    by, disturbed = {}, {}
     for r in runs:
-        if r.get("disturbed") == "1" or r.get("errors", "0") != "0":
+        if r.get("errors", "0") != "0":
             continue
-        by.setdefault((r.get("scenario"), r.get("server")), []).append(r)
+        target = disturbed if r.get("disturbed") == "1" else by
+        target.setdefault((r.get("scenario"), r.get("server")), []).append(r)
+    for key, rs in disturbed.items():  # as summarize.py: only disturbed runs rather than none (marked † there)
+        by.setdefault(key, rs)
     servers = [s for s in summarize.SERVERS if any(k[1] == s for k in by)]
     return header, by, servers
 

@@ -94,7 +94,8 @@ def main():
                         ("socket thread → 1C thread signalled (pool reads, parses, queues)", "sock_run", "loop_wake"),
                         ("1C thread signalled → running (its wake-up)", "loop_wake", "loop_run"),
                         ("1C thread running → client woken (Receive returns, Send, pool sendto)", "loop_run", "end"),
-                        ("client woken → client's next send wakes the socket thread", "start", "sock_wake")):
+                        ("client woken → client's next send wakes the socket thread", "start", "sock_wake"),
+                        ("server side in all: socket thread runs → client woken", "sock_run", "end")):
         v, k = med(a, b)
         print(f"| {label} | {'–' if v is None else f'{v:.1f}'} | {k} ({100 * k / n:.0f}%) |")
     print()

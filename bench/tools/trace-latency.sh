@@ -35,7 +35,7 @@ for kind in ours kestrel; do
   for t in /proc/"$P"/task/*; do echo "$(basename "$t") $(cat "$t/comm")"; done > "$OUT/$kind.threads"
   wait "$W" || true
   kill -TERM "$P"; wait "$P" || true
-  echo "== $kind: $(grep -o 'msgs_per_s=[^ ]* p50_us=[^ ]* p90_us=[^ ]* p99_us=[^ ]*\|other_cpu_pct=[^ ]*' "$OUT/$kind.wsload" | tr '\n' ' ')"
+  echo "== $kind: $(grep -oE '(msgs_per_s|p50_us|p90_us|p99_us|server_cpu_pct|other_cpu_pct)=[^ ]*' "$OUT/$kind.wsload" | tr '\n' ' ')"
   perf script -i "$OUT/$kind.sched" -F comm,tid,time,event,trace 2>/dev/null \
     | /usr/bin/python3 "$ROOT/bench/tools/rt-trace.py" "$P" "$C" "$OUT/$kind.threads" | tee "$OUT/$kind.hops.md"
   grep -h HOSTSTATS "$OUT/$kind.host.log" || true
