@@ -9,7 +9,7 @@
 #
 #   bench/run.sh [--quick] [--reps N] [--seconds S] [--servers ours,kestrel,node]
 #                [--scenarios LIST] [--zip PACKAGE.zip] [--no-build] [--no-build-addin]
-#                [--ours-deflate PROPERTY=VALUE] [--soak-minutes M] [--no-charts]
+#                [--ours-deflate PROPERTY=VALUE] [--ours-push SETTINGS] [--soak-minutes M] [--no-charts]
 #
 # Builds everything (./build.sh for the add-in unless --zip/--no-build-addin, wsload, the tools,
 # the hosts, kestrel-echo, npm ci for node-echo, python3-matplotlib), runs every scenario N times
@@ -18,7 +18,7 @@
 # bench/results/raw/<stamp>.txt; the table: bench/results/<stamp>.md (and latest.md); charts and
 # timelines: bench/results/<stamp>/.
 # Scenarios (default: all but soak): latency msgs bandwidth wss wss16k sizes (= lat100 lat4k
-# lat64k tput100 tput4k tput64k) hold maxconns bcast1k bcast10k startup idle burst compress;
+# lat64k tput100 tput4k tput64k) hold maxconns bcast1k bcast10k push startup idle burst compress;
 # soak (--soak-minutes, 30; not in the default list).
 # Before each run it waits (up to 20 s) for the machine to be quiet (other work under 25% of a
 # core); an echo run during which other processes used over 15% of a core is marked disturbed
@@ -35,12 +35,17 @@ PY=/usr/bin/python3  # Debian's, with python3-matplotlib and python3-websockets
 REPS=3 SECONDS_ECHO=8 WARMUP=1 HOLD_CONNS=10000 HOLD_SECONDS=10 BC_ROUNDS=7 STARTS=5 IDLE_SECONDS=20
 MAXCONN_TRY=10500 BURST_REPS=1 BURST_AFTER=30 SOAK_MINUTES=30 CHARTS=1
 SERVERS="ours,kestrel,node"
-ALL_SCENARIOS="latency msgs bandwidth wss wss16k sizes hold maxconns bcast1k bcast10k startup idle burst compress"
+ALL_SCENARIOS="latency msgs bandwidth wss wss16k sizes hold maxconns bcast1k bcast10k push startup idle burst compress"
 SCENARIOS="$ALL_SCENARIOS"
 ZIP="" BUILD=1 BUILD_ADDIN=1 OURS_DEFLATE="${OURS_DEFLATE:-}"
+# The add-in's push endpoint (issue 11): PROPERTY=VALUE settings, comma-separated, set before
+# Запустить; {PORT} is replaced by a free port and {SECRET} by the secret. The request is
+# POST http://127.0.0.1:{PORT}$PUSH_PATH with "$PUSH_HEADER: {SECRET}" and the message as its body.
+OURS_PUSH="${OURS_PUSH:-}" PUSH_PATH="${PUSH_PATH:-/push}" PUSH_HEADER="${PUSH_HEADER:-X-Push-Secret}" PUSH_SECRET=bench-secret-0123456789
+PUSH_CONNS=1000 PUSHES=500
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) REPS=1 SECONDS_ECHO=3 WARMUP=0.5 HOLD_SECONDS=3 BC_ROUNDS=3 STARTS=2 IDLE_SECONDS=5 BURST_AFTER=10 ;;
+    --quick) REPS=1 SECONDS_ECHO=3 WARMUP=0.5 HOLD_SECONDS=3 BC_ROUNDS=3 STARTS=2 IDLE_SECONDS=5 BURST_AFTER=10 PUSHES=100 ;;
     --reps) REPS="$2"; shift ;;
     --seconds) SECONDS_ECHO="$2"; shift ;;
     --servers) SERVERS="$2"; shift ;;
@@ -49,6 +54,9 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; BUILD_ADDIN=0 ;;
     --no-build-addin) BUILD_ADDIN=0 ;;
     --ours-deflate) OURS_DEFLATE="$2"; shift ;;
+    --ours-push) OURS_PUSH="$2"; shift ;;
+    --push-path) PUSH_PATH="$2"; shift ;;
+    --push-header) PUSH_HEADER="$2"; shift ;;
     --soak-minutes) SOAK_MINUTES="$2"; shift ;;
     --burst-reps) BURST_REPS="$2"; shift ;;
     --no-charts) CHARTS=0 ;;
@@ -131,7 +139,8 @@ PORT=21000
 SERVER_PID=""
 SERVER_LOG=""
 URL=""
-start_server() {  # start_server KIND[+SETTING...] SHAPE(echo|broadcast|tls|deflate)
+PUSH_URL=""
+start_server() {  # start_server KIND[+SETTING...] SHAPE(echo|broadcast|tls|deflate|push)
   local spec=$1 shape=$2 log="$LOGDIR/server-$PORT.log"
   PORT=$((PORT + 1))
   # A server spec may carry settings after "+": VAR=VALUE is an environment setting of the
@@ -155,10 +164,18 @@ start_server() {  # start_server KIND[+SETTING...] SHAPE(echo|broadcast|tls|defl
     ours:tls) cmd=("$OUT/hosts/bench-host" echo --zip "$zip" --timeout "$timeout" "${extra[@]}" 127.0.0.1 "$PORT" "$CERT" "$KEY") ;;
     ours:deflate) [ -n "$OURS_DEFLATE" ] || return 3
       cmd=("$OUT/hosts/bench-host" echo --zip "$zip" --timeout "$timeout" --set "$OURS_DEFLATE" "${extra[@]}" 127.0.0.1 "$PORT") ;;
+    ours:push) [ -n "$OURS_PUSH" ] || return 3
+      local pport=$((PORT + 5000)) kv sets=()
+      IFS=, read -r -a sets <<< "$OURS_PUSH"
+      for kv in "${sets[@]}"; do kv=${kv//\{PORT\}/$pport}; extra+=(--set "${kv//\{SECRET\}/$PUSH_SECRET}"); done
+      PUSH_URL="http://127.0.0.1:$pport$PUSH_PATH"
+      cmd=("$OUT/hosts/bench-host" echo --zip "$zip" --timeout "$timeout" "${extra[@]}" 127.0.0.1 "$PORT") ;;
     ours:*) cmd=("$OUT/hosts/bench-host" echo --zip "$zip" --timeout "$timeout" "${extra[@]}" 127.0.0.1 "$PORT") ;;
     kestrel:*) [ "$shape" = tls ] && tlsargs=(--cert "$CERT" --key "$KEY"); [ "$shape" = deflate ] && tlsargs=(--deflate)
+      [ "$shape" = push ] && tlsargs=(--push-secret "$PUSH_SECRET") && PUSH_URL="http://127.0.0.1:$PORT/push"
       cmd=("$OUT/kestrel-echo/kestrel-echo" --host 127.0.0.1 --port "$PORT" "${tlsargs[@]}" "${extra[@]}") ;;
     node:*) [ "$shape" = tls ] && tlsargs=(--cert "$CERT" --key "$KEY"); [ "$shape" = deflate ] && tlsargs=(--deflate)
+      [ "$shape" = push ] && tlsargs=(--push-secret "$PUSH_SECRET") && PUSH_URL="http://127.0.0.1:$PORT/push"
       cmd=(node "$BENCH/reference/node-echo/server.js" --host 127.0.0.1 --port "$PORT" "${tlsargs[@]}") ;;
   esac
   SERVER_LOG="$log"
@@ -255,6 +272,13 @@ run_one() {  # run_one SCENARIO SERVER REP
         # shellcheck disable=SC2046
         line=$("$OUT/wsbench" --mode echo $(echo_args "$sc") "${dfl[@]}" --server-pid "$SERVER_PID" --url "$URL" 2> "$out" | grep '^RESULT' || true)
         if [ "$sc" = compress-on ] && [ -n "$line" ] && ! grep -q ' negotiated=1' <<< "$line"; then line="${line/ errors=0/ errors=1} not_negotiated=1"; fi ;;
+      push)
+        local rc=0
+        start_server "$sv" push || rc=$?
+        if [ "$rc" = 3 ]; then echo "   push $sv: skipped (no --ours-push SETTINGS: the add-in's push endpoint properties)"; return; fi
+        [ "$rc" = 0 ] || { record "$sc" "$sv" "$rep" "$try" "RESULT errors=1 failed_to_start=1"; return; }
+        line=$("$OUT/wsbench" --mode push --conns "$PUSH_CONNS" --pushes "$PUSHES" --size 64 --push-url "$PUSH_URL" \
+                 --push-header "$PUSH_HEADER: $PUSH_SECRET" --server-pid "$SERVER_PID" --url "$URL" 2> "$out" | grep '^RESULT' || true) ;;
       bcast1k|bcast10k)
         local n=1000; [ "$sc" = bcast10k ] && n=10000
         start_server "$sv" broadcast || { record "$sc" "$sv" "$rep" "$try" "RESULT errors=1 failed_to_start=1"; return; }
@@ -313,7 +337,7 @@ run_one() {  # run_one SCENARIO SERVER REP
       continue
     fi
     record "$sc" "$sv" "$rep" "$try" "$line"
-    echo "   $sc $sv rep $rep: $(grep -oE ' (msgs_per_s|p50_us|p99_us|bytes_per_conn|established|dropped|last_ms|cpu_pct|server_cpu_pct|rss_before_kb|peak_kb|after_kb|back_s|wire_bytes_per_msg|host_loop_cpu_ns_per_msg|errors)=[^ ]*' <<< "$line" | tr '\n' ' ')"
+    echo "   $sc $sv rep $rep: $(grep -oE ' (msgs_per_s|p50_us|p99_us|bytes_per_conn|established|dropped|last_ms|cpu_pct|server_cpu_pct|rss_before_kb|peak_kb|after_kb|back_s|wire_bytes_per_msg|host_loop_cpu_ns_per_msg|pushes_per_s|deliveries_per_s|errors)=[^ ]*' <<< "$line" | tr '\n' ' ')"
     return
   done
 }

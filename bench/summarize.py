@@ -97,6 +97,8 @@ ROWS = [
     ("maxconns", "defaults, 10,500 tried: server RSS with them (MiB)", mib("rss_end_kb"), "f1", None),
     ("bcast1k", "broadcast to 1,000 conns: until the last has it (ms)", "last_ms", "ms", None),
     ("bcast10k", "broadcast to 10,000 conns: until the last has it (ms)", "last_ms", "ms", ("ratio<=", 1.0)),
+    ("push", "push: POSTs/s from another process, each to 1,000 connections", "pushes_per_s", "rate", None),
+    ("push", "push: messages delivered/s", "deliveries_per_s", "rate", None),
     ("idle", "idle, no connections: CPU (% of a core)", "cpu_pct", "f2", ("abs<", 1.0, "%")),
     ("idle1k", "idle, 1,000 connections held: CPU (% of a core)", "server_cpu_pct", "f2", ("abs<", 1.0, "%")),
     ("burst", "burst: RSS before (MiB)", mib("rss_before_kb"), "f1", None),

@@ -21,6 +21,13 @@
  * Echo results then carry wire_bytes_per_msg: bytes read and written on the sockets (frames
  * and headers) per echoed message, both directions; payload_bytes_per_msg is 2 x --size.
  *
+ * push       opens --conns connections, proves every one is served, then POSTs --pushes bodies of
+ *            --size bytes one after another over one keep-alive HTTP/1.1 connection to --push-url
+ *            (with each --push-header), each to be delivered to every connection; checks that every
+ *            connection got every body in order; reports pushes/s (request to response) and
+ *            deliveries/s (first request until the last connection has the last body). For the
+ *            push endpoint of issue 11; the references have one at POST /push.
+ *
  * Build: gcc -O2 -std=c11 -Wall -Wextra -o wsbench wsbench.c -lssl -lcrypto -lz -lm
  * Prints one final line: RESULT mode=... key=value ...; exit 0 ok, 2 error.
  */
@@ -40,12 +47,13 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
-enum { M_ECHO, M_BROADCAST };
+enum { M_ECHO, M_BROADCAST, M_PUSH };
 static struct {
     int mode, conns, depth, rounds, conc, server_pid, tls, binary, json, deflate;
     size_t size;
     double seconds, warmup, pause, timeout;
     char host[256], port[16], path[512], url[1024];
+    char push_host[256], push_port[16], push_path[512], push_headers[2048]; int pushes;
     struct sockaddr_storage addr;
     socklen_t addrlen;
 } cfg = {.mode = M_ECHO, .conns = 1, .depth = 1, .rounds = 5, .conc = 100, .size = 32,
@@ -387,6 +395,26 @@ static int on_message(conn *c, int op, const uint8_t *p, size_t n, uint64_t t) {
         if (sending && c->state == S_OPEN) send_echo_msg(c, t);
         return 0;
     }
+    if (cfg.mode == M_PUSH) {
+        if (c->recv_seq < c->send_seq) {
+            if (op != 1 || n != 5 || memcmp(p, "ready", 5) != 0) { fail_conn(c, "ready echo mismatch"); return -1; }
+            c->recv_seq++;
+            recv_total++;
+            return 0;
+        }
+        /* push k: "P<k>:" then the pattern, cfg.size bytes */
+        uint64_t k = c->recv_seq - c->send_seq;
+        char h[32];
+        int hl = snprintf(h, sizeof h, "P%" PRIu64 ":", k);
+        if (op != 1 || n != cfg.size || memcmp(p, h, (size_t)hl) != 0 || memcmp(p + hl, pattern, n - (size_t)hl) != 0) {
+            fail_conn(c, "push %" PRIu64 ": body mismatch or out of order (%zu bytes)", k, n);
+            return -1;
+        }
+        c->recv_seq++;
+        recv_total++;
+        c->got_at = t;
+        return 0;
+    }
     /* broadcast: the ready echo, then one body per round */
     if (c->recv_seq < c->send_seq) {
         if (op != 1 || n != 5 || memcmp(p, "ready", 5) != 0) { fail_conn(c, "ready echo mismatch"); return -1; }
@@ -560,11 +588,50 @@ static void parse_url(const char *url) {
     if (!loop) die("refusing non-loopback target %s", cfg.host);
 }
 
+/* one blocking HTTP/1.1 POST on a keep-alive socket; returns the status, -1 on error */
+static int push_fd = -1;
+static int http_post(const uint8_t *body, size_t n) {
+    if (push_fd < 0) {
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+        if (getaddrinfo(cfg.push_host, cfg.push_port, &hints, &res)) return -1;
+        push_fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(push_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(push_fd, res->ai_addr, res->ai_addrlen) < 0) { freeaddrinfo(res); close(push_fd); push_fd = -1; return -1; }
+        freeaddrinfo(res);
+    }
+    char head[4096];
+    int hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: text/plain; charset=utf-8\r\n%s"
+                      "Content-Length: %zu\r\n\r\n", cfg.push_path, cfg.push_host, cfg.push_port, cfg.push_headers, n);
+    if (send(push_fd, head, (size_t)hl, MSG_NOSIGNAL) != hl || send(push_fd, body, n, MSG_NOSIGNAL) != (ssize_t)n) return -1;
+    /* the response: headers, then Content-Length bytes (or none) */
+    static char buf[65536];
+    size_t got = 0;
+    char *end = NULL;
+    while (!end) {
+        ssize_t r = recv(push_fd, buf + got, sizeof buf - 1 - got, 0);
+        if (r <= 0) return -1;
+        got += (size_t)r;
+        buf[got] = 0;
+        end = strstr(buf, "\r\n\r\n");
+    }
+    int status = atoi(buf + 9);
+    char *cl = strcasestr(buf, "\r\nContent-Length:");
+    size_t want = cl ? (size_t)atol(cl + 17) : 0, have = got - (size_t)(end + 4 - buf);
+    while (have < want) {
+        ssize_t r = recv(push_fd, buf, sizeof buf, 0);
+        if (r <= 0) return -1;
+        have += (size_t)r;
+    }
+    return status;
+}
+
 static void usage(void) {
     fprintf(stderr,
             "usage: wsbench --mode echo|broadcast --url ws[s]://127.0.0.1:PORT/ [options]\n"
             "  echo:      --conns N --depth P --size S [--binary] --seconds T --warmup W [--json] [--deflate]\n"
             "  broadcast: --conns N --rounds R --size S [--pause SECONDS between rounds]\n"
+            "  push:      --conns N --pushes K --size S --push-url http://127.0.0.1:PORT/PATH [--push-header 'Name: value']...\n"
             "  common:    --concurrency K (100)  --server-pid PID (CPU time)  --timeout S (30)\n");
     exit(2);
 }
@@ -599,6 +666,7 @@ int main(int argc, char **argv) {
             const char *m = NEXT();
             if (!strcmp(m, "echo")) cfg.mode = M_ECHO;
             else if (!strcmp(m, "broadcast")) cfg.mode = M_BROADCAST;
+            else if (!strcmp(m, "push")) cfg.mode = M_PUSH;
             else usage();
         } else if (!strcmp(a, "--url")) url = NEXT();
         else if (!strcmp(a, "--conns")) cfg.conns = atoi(NEXT());
@@ -614,11 +682,26 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--timeout")) cfg.timeout = atof(NEXT());
         else if (!strcmp(a, "--concurrency")) cfg.conc = atoi(NEXT());
         else if (!strcmp(a, "--server-pid")) cfg.server_pid = atoi(NEXT());
+        else if (!strcmp(a, "--pushes")) cfg.pushes = atoi(NEXT());
+        else if (!strcmp(a, "--push-header")) {
+            size_t l = strlen(cfg.push_headers);
+            snprintf(cfg.push_headers + l, sizeof cfg.push_headers - l, "%s\r\n", NEXT());
+        } else if (!strcmp(a, "--push-url")) {
+            const char *u = NEXT(), *q;
+            if (strncmp(u, "http://", 7)) usage();
+            u += 7;
+            q = u; while (*q && *q != ':' && *q != '/') q++;
+            snprintf(cfg.push_host, sizeof cfg.push_host, "%.*s", (int)(q - u), u);
+            strcpy(cfg.push_port, "80");
+            if (*q == ':') { const char *e = ++q; while (*e && *e != '/') e++; snprintf(cfg.push_port, sizeof cfg.push_port, "%.*s", (int)(e - q), q); q = e; }
+            snprintf(cfg.push_path, sizeof cfg.push_path, "%s", *q ? q : "/");
+        }
         else usage();
     }
     if (!url || cfg.conns < 1 || cfg.depth < 1 || cfg.rounds < 1 || cfg.size < 1) usage();
     parse_url(url);
-    if (cfg.mode == M_BROADCAST) cfg.binary = 0;
+    if (cfg.mode == M_BROADCAST || cfg.mode == M_PUSH) cfg.binary = 0;
+    if (cfg.mode == M_PUSH && (!cfg.push_host[0] || cfg.pushes < 1 || cfg.size < 16)) usage();
 
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)cfg.conns + 64) {
@@ -699,6 +782,52 @@ int main(int argc, char **argv) {
         if (win > 0) printf(" softirq_cpu_pct=%.1f machine_cpu_pct=%.1f", 100.0 * (irq1 - irq0) / win, 100.0 * (sys1 - sys0) / win);
         printf(" json=%d deflate=%d negotiated=%d", cfg.json, cfg.deflate, conns[0].pmd);
         if (!cfg.tls && msgs) printf(" wire_bytes_per_msg=%.1f payload_bytes_per_msg=%zu", (double)(win1 - win0) / (double)msgs, 2 * cfg.size);
+        printf(" errors=%d\n", errors);
+        return errors ? 2 : 0;
+    }
+
+    if (cfg.mode == M_PUSH) {
+        uint64_t t_first = 0, t_last_resp = 0;
+        int done = 0, bad_status = 0;
+        double scpu0 = 0, scpu1 = 0;
+        if (!errors) {
+            for (int i = 0; i < cfg.conns; i++) {
+                append_frame(&conns[i], 1, (const uint8_t *)"ready", 5);
+                conns[i].send_seq++;
+                sent_total++;
+                if (flush_conn(&conns[i]) < 0) conn_broken(&conns[i], "write error");
+            }
+            deadline = now_ns() + (uint64_t)(cfg.timeout * 1e9);
+            while (!errors && recv_total < (uint64_t)cfg.conns && now_ns() < deadline) poll_once(100);
+            if (!errors && recv_total < (uint64_t)cfg.conns) { fprintf(stderr, "ERROR: ready echoes missing\n"); errors++; }
+        }
+        uint8_t *body = malloc(cfg.size + 32);
+        if (cfg.server_pid) scpu0 = read_cpu_s(cfg.server_pid);
+        t_first = now_ns();
+        for (int k = 0; k < cfg.pushes && !errors; k++) {
+            int hl = snprintf((char *)body, 32, "P%d:", k);
+            memcpy(body + hl, pattern, cfg.size - (size_t)hl);
+            int st = http_post(body, cfg.size);
+            if (st < 200 || st > 299) { fprintf(stderr, "ERROR: push %d: HTTP status %d\n", k, st); bad_status++; errors++; break; }
+            done++;
+            poll_once(0); /* read what has arrived meanwhile */
+        }
+        t_last_resp = now_ns();
+        uint64_t want = (uint64_t)cfg.conns * (1 + (uint64_t)done);
+        deadline = now_ns() + (uint64_t)(cfg.timeout * 1e9);
+        while (!errors && recv_total < want && now_ns() < deadline) poll_once(50);
+        if (!errors && recv_total < want) { fprintf(stderr, "ERROR: %" PRIu64 " deliveries missing\n", want - recv_total); errors++; }
+        uint64_t t_all = 0;
+        for (int i = 0; i < cfg.conns; i++) if (conns[i].got_at > t_all) t_all = conns[i].got_at;
+        if (cfg.server_pid) scpu1 = read_cpu_s(cfg.server_pid);
+        close_all();
+        if (push_fd >= 0) close(push_fd);
+        double push_s = (t_last_resp - t_first) / 1e9, all_s = t_all > t_first ? (t_all - t_first) / 1e9 : 0;
+        printf("RESULT mode=push url=%s conns=%d size=%zu pushes=%d load1=%.2f established=%d pushes_per_s=%.0f "
+               "deliveries_per_s=%.0f push_ms=%.3f all_delivered_ms=%.3f bad_status=%d",
+               cfg.url, cfg.conns, cfg.size, done, l1, established, push_s > 0 ? done / push_s : 0,
+               all_s > 0 ? (double)cfg.conns * done / all_s : 0, push_s * 1e3, all_s * 1e3, bad_status);
+        if (cfg.server_pid) printf(" server_cpu_s=%.3f", scpu1 - scpu0);
         printf(" errors=%d\n", errors);
         return errors ? 2 : 0;
     }

@@ -3,7 +3,11 @@
 // (text as text, binary as binary), from one pooled buffer per connection.
 //
 //   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]
-//                [--max-message BYTES] [--deflate]
+//                [--max-message BYTES] [--deflate] [--push-secret SECRET]
+//
+// POST /push (with the header X-Push-Secret: SECRET when --push-secret is given) sends the body as
+// a text message to every open connection and answers 200 with the number of connections: the
+// reference for the add-in's push endpoint (issue 11), measured by bench/tools/wsbench --mode push.
 //
 // --max-message: a longer message closes its connection with 1009, as the add-in's
 // МаксимальныйРазмерСообщения does (default the add-in's 64 MiB; without a bound the burst
@@ -42,6 +46,7 @@ internal static class Program
     private static long _lastId;
     private static int _maxMessage = 64 * 1024 * 1024;
     private static bool _deflate;
+    private static byte[]? _pushSecret;
 
     public static async Task<int> Main(string[] args)
     {
@@ -61,6 +66,7 @@ internal static class Program
                 case "--no-ping-timeout": pingTimeout = Timeout.InfiniteTimeSpan; break;
                 case "--max-message": _maxMessage = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--deflate": _deflate = true; break;
+                case "--push-secret": _pushSecret = System.Text.Encoding.UTF8.GetBytes(Next()); break;
                 default:
                     Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout] [--max-message BYTES] [--deflate]");
                     return 2;
@@ -131,6 +137,12 @@ internal static class Program
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            if (context.Request.Path == "/push" && HttpMethods.IsPost(context.Request.Method))
+            {
+                await PushAsync(context).ConfigureAwait(false);
+                return;
+            }
+
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             return;
         }
@@ -200,6 +212,27 @@ internal static class Program
             Connections.TryRemove(id, out _);
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static async Task PushAsync(HttpContext context)
+    {
+        if (_pushSecret is not null)
+        {
+            var given = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers["X-Push-Secret"].ToString());
+            if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, _pushSecret))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+        }
+
+        using var body = new System.IO.MemoryStream();
+        await context.Request.Body.CopyToAsync(body).ConfigureAwait(false);
+        await BroadcastAsync(body.ToArray()).ConfigureAwait(false);
+        var count = Connections.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = count.Length;
+        await context.Response.WriteAsync(count).ConfigureAwait(false);
     }
 
     /// <summary>Sends one body to every open connection: each send starts at once (most complete synchronously into the socket), the rest are awaited together.</summary>
