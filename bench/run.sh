@@ -33,7 +33,7 @@ SHARED_DIR="${SHARED_DIR:-$ROOT/../shared}"
 PY=/usr/bin/python3  # Debian's, with python3-matplotlib and python3-websockets
 
 REPS=3 SECONDS_ECHO=8 WARMUP=1 HOLD_CONNS=10000 HOLD_SECONDS=10 BC_ROUNDS=7 STARTS=5 IDLE_SECONDS=20
-MAXCONN_TRY=10500 BURST_REPS=1 BURST_AFTER=30 SOAK_MINUTES=30 CHARTS=1
+MAXCONN_TRY=10500 HOLD_AFTER=15 BURST_REPS=1 BURST_AFTER=30 SOAK_MINUTES=30 CHARTS=1
 SERVERS="ours,kestrel,node"
 ALL_SCENARIOS="latency msgs bandwidth wss wss16k sizes hold maxconns bcast1k bcast10k push startup idle burst compress"
 SCENARIOS="$ALL_SCENARIOS"
@@ -45,7 +45,7 @@ OURS_PUSH="${OURS_PUSH:-}" PUSH_PATH="${PUSH_PATH:-/push}" PUSH_HEADER="${PUSH_H
 PUSH_CONNS=1000 PUSHES=500
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) REPS=1 SECONDS_ECHO=3 WARMUP=0.5 HOLD_SECONDS=3 BC_ROUNDS=3 STARTS=2 IDLE_SECONDS=5 BURST_AFTER=10 PUSHES=100 ;;
+    --quick) REPS=1 SECONDS_ECHO=3 WARMUP=0.5 HOLD_SECONDS=3 BC_ROUNDS=3 STARTS=2 IDLE_SECONDS=5 BURST_AFTER=10 PUSHES=100 HOLD_AFTER=5 ;;
     --reps) REPS="$2"; shift ;;
     --seconds) SECONDS_ECHO="$2"; shift ;;
     --servers) SERVERS="$2"; shift ;;
@@ -255,7 +255,7 @@ run_one() {  # run_one SCENARIO SERVER REP
         start_sampler "$RUNDIR/$sc-$tag-$rep.csv"
         sleep 1
         line=$("$OUT/wsload" --mode hold --conns "$n" --seconds "$HOLD_SECONDS" --server-pid "$SERVER_PID" --url "$URL" 2> "$out" | grep '^RESULT' || true)
-        sleep 3
+        sleep "$HOLD_AFTER"  # the timeline goes on after the clients have gone: is the memory given back?
         stop_sampler
         # hold: wsload exits 1 when not every connection was established; maxconns expects that
         [ "$sc" = maxconns ] && line="${line/ errors=/ attempted=$n errors=}" ;;
