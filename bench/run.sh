@@ -22,8 +22,8 @@
 # soak (--soak-minutes, 30; not in the default list).
 # Before each run it waits (up to 20 s) for the machine to be quiet (other work under 25% of a
 # core); an echo run during which other processes used over 15% of a core is marked disturbed
-# and run again (four tries; a run disturbed every time is left out of the table, which then
-# shows n < 3). The load average and the other processes' CPU are kept with every run.
+# and run again (four tries; where every try of a figure was disturbed, the table shows those
+# marked †). The load average and the other processes' CPU are kept with every run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/bench"

@@ -561,6 +561,8 @@ int soak(const Options& o) {
             sb.timeouts += s.timeouts;
             sb.sendFailed += s.sendFailed;
             sb.cpuNs += s.cpuNs;
+            sb.voluntarySwitches += s.voluntarySwitches;
+            sb.involuntarySwitches += s.involuntarySwitches;
             bMessages = (long long)sb.messages;
             obj->destroy();  // Done + DestroyObject with clients connected, without Остановить
             obj.reset();
@@ -588,6 +590,7 @@ int soak(const Options& o) {
         };
         LoopStats s = seedLoop(*a, o.timeoutMs, leave, false, check);
         sa.messages += s.messages; sa.timeouts += s.timeouts; sa.sendFailed += s.sendFailed; sa.cpuNs += s.cpuNs;
+        sa.voluntarySwitches += s.voluntarySwitches; sa.involuntarySwitches += s.involuntarySwitches;
         if (stop) break;
         // 1C code restarting its server: Остановить, take what is left, Запустить on the same port.
         a->call("Остановить", {});
