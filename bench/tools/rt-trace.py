@@ -11,7 +11,8 @@ client (the server's reply arriving). Within it the hops, each the median over a
                            worker reads, parses, queues the message, signals Receive)
   loop wake-up             the 1C thread's scheduling delay after that signal
   loop → reply             from the 1C thread running until the client is woken (Receive returns,
-                           Send, a pool worker writes the frame with sendto)
+                           Send, a pool worker writes the frame with sendto); of it, the 1C
+                           thread's own run until it waits again
 and per round trip: how many times each kind of thread of the server was switched in, how many of
 those were the pool's own yields (sched_yield spinning: a switch with prev_state=R), and which
 thread woke the client. Prints a Markdown table.
@@ -76,6 +77,8 @@ def main():
                     cur["sock_run"] = t
                 if npid == loop_tid and "loop_wake" in cur and "loop_run" not in cur:
                     cur["loop_run"] = t
+            if ppid == loop_tid and "loop_run" in cur and "loop_sleep" not in cur and not pstate.startswith("R"):
+                cur["loop_sleep"] = t
             if ppid in tids and pstate.startswith("R"):
                 cur["yields"][names.get(ppid, pcomm)] += 1
     if not rts:
@@ -94,6 +97,7 @@ def main():
                         ("socket thread → 1C thread signalled (pool reads, parses, queues)", "sock_run", "loop_wake"),
                         ("1C thread signalled → running (its wake-up)", "loop_wake", "loop_run"),
                         ("1C thread running → client woken (Receive returns, Send, pool sendto)", "loop_run", "end"),
+                        ("  of which: 1C thread running → it waits again (Receive returns, Send, next Receive)", "loop_run", "loop_sleep"),
                         ("client woken → client's next send wakes the socket thread", "start", "sock_wake"),
                         ("server side in all: socket thread runs → client woken", "sock_run", "end")):
         v, k = med(a, b)
