@@ -167,6 +167,7 @@ static double self_cpu_s(void) {
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 /* machine-wide busy CPU seconds (all cores, all but idle and iowait) from /proc/stat */
+static double sys_irq_s; /* irq + softirq seconds at the last sys_busy_s(): loopback TCP work lands there */
 static double sys_busy_s(void) {
     unsigned long long v[8] = {0};
     FILE *f = fopen("/proc/stat", "r");
@@ -174,6 +175,7 @@ static double sys_busy_s(void) {
     int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
     fclose(f);
     if (n < 5) return -1;
+    sys_irq_s = (double)(v[5] + v[6]) / (double)sysconf(_SC_CLK_TCK);
     return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
 }
 static double load1(void) {

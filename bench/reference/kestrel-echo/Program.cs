@@ -3,6 +3,17 @@
 // (text as text, binary as binary), from one pooled buffer per connection.
 //
 //   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]
+//                [--max-message BYTES] [--deflate] [--push-secret SECRET]
+//
+// POST /push (with the header X-Push-Secret: SECRET when --push-secret is given) sends the body as
+// a text message to every open connection and answers 200 with the number of connections: the
+// reference for the add-in's push endpoint (issue 11), measured by bench/tools/wsbench --mode push.
+//
+// --max-message: a longer message closes its connection with 1009, as the add-in's
+// МаксимальныйРазмерСообщения does (default the add-in's 64 MiB; without a bound the burst
+// scenario's endless fragmented messages would grow this server without end). --deflate accepts
+// permessage-deflate when the client offers it (WebSocketAcceptContext.DangerousEnableCompression,
+// the framework's defaults: 15 window bits, context takeover).
 //
 // Prints ws://HOST:PORT/ (wss:// with a certificate) once listening. A text message
 // "!broadcast BODY" is not echoed: BODY is sent once to every open connection (the sender
@@ -33,6 +44,9 @@ internal static class Program
     private static readonly byte[] BroadcastPrefix = "!broadcast "u8.ToArray();
     private static readonly ConcurrentDictionary<long, Connection> Connections = new();
     private static long _lastId;
+    private static int _maxMessage = 64 * 1024 * 1024;
+    private static bool _deflate;
+    private static byte[]? _pushSecret;
 
     public static async Task<int> Main(string[] args)
     {
@@ -50,8 +64,11 @@ internal static class Program
                 case "--cert": cert = Next(); break;
                 case "--key": key = Next(); break;
                 case "--no-ping-timeout": pingTimeout = Timeout.InfiniteTimeSpan; break;
+                case "--max-message": _maxMessage = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--deflate": _deflate = true; break;
+                case "--push-secret": _pushSecret = System.Text.Encoding.UTF8.GetBytes(Next()); break;
                 default:
-                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]");
+                    Console.Error.WriteLine("usage: kestrel-echo [--host H] [--port N] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout] [--max-message BYTES] [--deflate]");
                     return 2;
             }
         }
@@ -120,11 +137,17 @@ internal static class Program
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            if (context.Request.Path == "/push" && HttpMethods.IsPost(context.Request.Method))
+            {
+                await PushAsync(context).ConfigureAwait(false);
+                return;
+            }
+
             context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = _deflate }).ConfigureAwait(false);
         var connection = new Connection(socket);
         var id = Interlocked.Increment(ref _lastId);
         Connections[id] = connection;
@@ -150,6 +173,12 @@ internal static class Program
                 }
 
                 length += result.Count;
+                if (length > _maxMessage)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig).ConfigureAwait(false);
+                    return;
+                }
+
                 if (!result.EndOfMessage)
                 {
                     continue;
@@ -183,6 +212,27 @@ internal static class Program
             Connections.TryRemove(id, out _);
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static async Task PushAsync(HttpContext context)
+    {
+        if (_pushSecret is not null)
+        {
+            var given = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers["X-Push-Secret"].ToString());
+            if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, _pushSecret))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+        }
+
+        using var body = new System.IO.MemoryStream();
+        await context.Request.Body.CopyToAsync(body).ConfigureAwait(false);
+        await BroadcastAsync(body.ToArray()).ConfigureAwait(false);
+        var count = Connections.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = count.Length;
+        await context.Response.WriteAsync(count).ConfigureAwait(false);
     }
 
     /// <summary>Sends one body to every open connection: each send starts at once (most complete synchronously into the socket), the rest are awaited together.</summary>
@@ -243,14 +293,19 @@ internal static class Program
             return SendLockedAsync(body, type);
         }
 
-        public async Task CloseAsync()
+        public async Task CloseAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure)
         {
             await _sending.WaitAsync().ConfigureAwait(false);
             try
             {
                 if (socket.State == WebSocketState.CloseReceived)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
+                    await socket.CloseOutputAsync(status, string.Empty, CancellationToken.None).ConfigureAwait(false);
+                }
+                else if (socket.State == WebSocketState.Open)
+                {
+                    using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await socket.CloseAsync(status, string.Empty, limit.Token).ConfigureAwait(false);
                 }
             }
             finally
