@@ -235,6 +235,7 @@ foreach ($e in $entries) {
 }
 [void] $manifest.Append("</bundle>`n")
 $info = "<?xml version=`"1.0`" encoding=`"UTF-8`"?>`n<drivers>`n" +
+    "  <!-- License: MIT (the LICENSE file of the source repository) -->`n" +
     "  <component progid=`"AddIn.$Bundle`" name=`"WebSocket server and client`" version=$(ConvertTo-XmlAttribute $Version)/>`n" +
     "</drivers>`n"
 

@@ -9,6 +9,8 @@ import zipfile
 from xml.sax.saxutils import quoteattr
 
 BUNDLE = "WebSocket"
+# Named in INFO.XML (as a comment: the readers of INFO.XML know only progid, name and version).
+LICENSE = "License: MIT (the LICENSE file of the source repository)"
 
 
 def main(argv):
@@ -22,6 +24,7 @@ def main(argv):
     manifest.append('</bundle>')
     info = ['<?xml version="1.0" encoding="UTF-8"?>',
             '<drivers>',
+            f'  <!-- {LICENSE} -->',
             f'  <component progid="AddIn.{BUNDLE}" name="WebSocket server and client" version={quoteattr(version)}/>',
             '</drivers>']
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as package:

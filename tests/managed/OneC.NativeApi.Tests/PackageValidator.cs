@@ -292,6 +292,12 @@ internal static class PackageValidator
             problems.Add("INFO.XML component has no name");
         }
 
+        // The license is named in a comment (INFO.XML's readers know only progid, name and version).
+        if (!info.Root.Nodes().OfType<XComment>().Any(c => c.Value.Contains("License: MIT", StringComparison.Ordinal)))
+        {
+            problems.Add("INFO.XML does not name the license (a comment \"License: MIT ...\", see LICENSE)");
+        }
+
         return problems;
     }
 

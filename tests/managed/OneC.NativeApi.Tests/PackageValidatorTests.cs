@@ -27,6 +27,7 @@ public sealed class PackageValidatorTests : IClassFixture<PackageValidatorTests.
     private const string Info = """
         <?xml version="1.0" encoding="UTF-8"?>
         <drivers>
+          <!-- License: MIT (the LICENSE file of the source repository) -->
           <component progid="AddIn.WebSocket" name="WebSocket server and client" version="1.0.0.0"/>
         </drivers>
         """;

@@ -9,7 +9,7 @@
 # 2. a fresh Wine prefix in .work/wine-host, one persistent wineserver for the whole stage;
 # 3. the host's layouts against clang's MSVC x64 dump, and the negative control;
 # 4. the harness itself under Wine: host_selftest's Fake tests against the fake add-in's DLL;
-# 5. server_test, client_test and hostile_test, minus NOT_UNDER_WINE (each pattern with its reason);
+# 5. server_test, client_test, hostile_test and samples_test (the 1C samples), minus NOT_UNDER_WINE (each pattern with its reason);
 # 6. a summary: per suite passed / failed / skipped, and every test that did not run, with why.
 # Exit status 0 only if every step passed.
 set -uo pipefail
@@ -71,7 +71,7 @@ cmake -S tests/native-host/windows -B tests/native-host/build-windows -DCMAKE_BU
   -DCMAKE_TOOLCHAIN_FILE="$here/mingw-w64-x86_64.cmake" >/dev/null &&
   cmake --build tests/native-host/build-windows -j2 || exit 1
 cmake -S tests/native-host -B tests/native-host/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-  cmake --build tests/native-host/build -j2 --target host_selftest server_test client_test hostile_test || exit 1
+  cmake --build tests/native-host/build -j2 --target host_selftest server_test client_test hostile_test samples_test || exit 1
 
 step "a fresh Wine prefix"
 export WINEPREFIX="$out/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
@@ -102,7 +102,7 @@ tail -3 "$out/host_selftest.log"
 
 negative=""
 for entry in "${NOT_UNDER_WINE[@]}"; do negative+="${negative:+:}${entry%%|*}"; done
-for suite in server_test client_test hostile_test; do
+for suite in server_test client_test hostile_test samples_test; do
   step "$suite under Wine"
   # A crash of the Windows host fails the test in flight; the next one starts a new host.
   timeout 900 "tests/native-host/build/$suite" --gtest_filter="-$negative" --gtest_brief=1 \
@@ -116,7 +116,7 @@ import os, subprocess, sys
 import xml.etree.ElementTree as ET
 out, build, patterns = sys.argv[1], sys.argv[2], sys.argv[3:]
 print("%-16s %7s %7s %7s %8s" % ("suite (Wine)", "passed", "failed", "skipped", "time"))
-for suite in ["host_selftest", "server_test", "client_test", "hostile_test"]:
+for suite in ["host_selftest", "server_test", "client_test", "hostile_test", "samples_test"]:
     path = os.path.join(out, suite + ".xml")
     if not os.path.exists(path):
         print("%-16s  did not finish (no %s)" % (suite, path))
@@ -146,7 +146,7 @@ seen = set()
 for entry in patterns:
     pattern, reason = entry.split("|", 1)
     names = []
-    for suite in ["server_test", "client_test", "hostile_test"]:
+    for suite in ["server_test", "client_test", "hostile_test", "samples_test"]:
         p = subprocess.run([os.path.join(build, suite), "--gtest_list_tests", "--gtest_filter=" + pattern],
                            stdout=subprocess.PIPE, text=True)
         group = ""
