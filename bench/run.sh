@@ -37,11 +37,11 @@ MAXCONN_TRY=10500 HOLD_AFTER=15 BURST_REPS=1 BURST_AFTER=30 SOAK_MINUTES=30 CHAR
 SERVERS="ours,kestrel,node"
 ALL_SCENARIOS="latency msgs bandwidth wss wss16k sizes hold maxconns bcast1k bcast10k push startup idle burst compress"
 SCENARIOS="$ALL_SCENARIOS"
-ZIP="" BUILD=1 BUILD_ADDIN=1 OURS_DEFLATE="${OURS_DEFLATE:-}"
+ZIP="" BUILD=1 BUILD_ADDIN=1 OURS_DEFLATE="${OURS_DEFLATE:-Сжатие=true}"
 # The add-in's push endpoint (issue 11): PROPERTY=VALUE settings, comma-separated, set before
 # Запустить; {PORT} is replaced by a free port and {SECRET} by the secret. The request is
 # POST http://127.0.0.1:{PORT}$PUSH_PATH with "$PUSH_HEADER: {SECRET}" and the message as its body.
-OURS_PUSH="${OURS_PUSH:-}" PUSH_PATH="${PUSH_PATH:-/push}" PUSH_HEADER="${PUSH_HEADER:-X-Push-Secret}" PUSH_SECRET=bench-secret-0123456789
+OURS_PUSH="${OURS_PUSH:-АдресОтправки=127.0.0.1:{PORT},СекретОтправки={SECRET}}" PUSH_PATH="${PUSH_PATH:-/broadcast}" PUSH_HEADER="${PUSH_HEADER:-X-Push-Secret}" PUSH_SECRET=bench-secret-0123456789
 PUSH_CONNS=1000 PUSHES=500
 while [ $# -gt 0 ]; do
   case "$1" in

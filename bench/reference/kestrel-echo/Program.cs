@@ -5,7 +5,7 @@
 //   kestrel-echo [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--no-ping-timeout]
 //                [--max-message BYTES] [--deflate] [--push-secret SECRET]
 //
-// POST /push (with the header X-Push-Secret: SECRET when --push-secret is given) sends the body as
+// POST /push or /broadcast (the add-in's path) (with the header X-Push-Secret: SECRET when --push-secret is given) sends the body as
 // a text message to every open connection and answers 200 with the number of connections: the
 // reference for the add-in's push endpoint (issue 11), measured by bench/tools/wsbench --mode push.
 //
@@ -137,7 +137,7 @@ internal static class Program
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            if (context.Request.Path == "/push" && HttpMethods.IsPost(context.Request.Method))
+            if ((context.Request.Path == "/push" || context.Request.Path == "/broadcast") && HttpMethods.IsPost(context.Request.Method))
             {
                 await PushAsync(context).ConfigureAwait(false);
                 return;

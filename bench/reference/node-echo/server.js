@@ -7,7 +7,7 @@
 //   node server.js [--host 127.0.0.1] [--port 0] [--cert CERT.pem --key KEY.pem] [--max-message BYTES] [--deflate]
 // --max-message: ws's maxPayload (a longer message closes with 1009), default the add-in's 64 MiB.
 // --deflate: accept permessage-deflate (ws's defaults, every message compressed: threshold 0).
-// POST /push (header X-Push-Secret when --push-secret is given): the body to every open connection,
+// POST /push or /broadcast, the add-in's path (header X-Push-Secret when --push-secret is given): the body to every open connection,
 // answered 200 with their number (the reference for the add-in's push endpoint, issue 11).
 // Prints ws://HOST:PORT/ (wss:// with a certificate) once listening.
 const fs = require('fs');
@@ -38,7 +38,7 @@ const server = tls
   : http.createServer();
 let wss = null;
 server.on('request', (req, res) => {
-  if (req.method === 'POST' && req.url === '/push') {
+  if (req.method === 'POST' && (req.url === '/push' || req.url === '/broadcast')) {
     const given = Buffer.from(String(req.headers['x-push-secret'] || ''));
     const want = args.pushSecret === null ? null : Buffer.from(args.pushSecret);
     if (want && (given.length !== want.length || !require('crypto').timingSafeEqual(given, want))) {
