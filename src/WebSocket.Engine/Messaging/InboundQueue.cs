@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 
 namespace WebSocketAddIn.Engine.Messaging;
@@ -16,10 +17,15 @@ public sealed class InboundQueue<T>
     private readonly ConcurrentQueue<T> _items = new();
     private readonly Lock _consumerGate = new();
 
-    // No spinning before the consumer sleeps: on two cores a spinning 1C thread takes the CPU
-    // from the very threads that would produce its next message (measured, docs/benchmarks.md).
+    // ManualResetEventSlim's own spinning is off: it spins on every wait, idle or not, and on two
+    // cores a spinning 1C thread takes the CPU from the threads that would produce its next message
+    // (measured, docs/benchmarks.md). The bounded spin of SpinBeforeSleeping happens only right
+    // after a take.
     private readonly ManualResetEventSlim _arrived = new(initialState: false, spinCount: 0);
     private int _consumerWaiting;
+
+    // When the consumer last took an item, for SpinBeforeSleeping.
+    private long _lastTake;
     private volatile bool _completed;
 
     /// <summary>Items waiting now (for counters: costs a walk of the queue's segments).</summary>
@@ -56,6 +62,7 @@ public sealed class InboundQueue<T>
         {
             if (_items.TryDequeue(out item!))
             {
+                _lastTake = Stopwatch.GetTimestamp();
                 return true;
             }
 
@@ -68,6 +75,12 @@ public sealed class InboundQueue<T>
                     // One more look: an item added after the look above, just before Complete (the
                     // client's last message, then the end of its connection), is still handed out.
                     return _items.TryDequeue(out item!);
+                }
+
+                if (SpinBeforeSleeping() && _items.TryDequeue(out item!))
+                {
+                    _lastTake = Stopwatch.GetTimestamp();
+                    return true;
                 }
 
                 // Reset before announcing the wait, so a Set meant for this wait cannot be lost;
@@ -88,11 +101,48 @@ public sealed class InboundQueue<T>
                 Volatile.Write(ref _consumerWaiting, 0);
                 if (_items.TryDequeue(out item!))
                 {
+                    _lastTake = Stopwatch.GetTimestamp();
                     return true;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The consumer is about to sleep with nothing queued. If it took an item a moment ago (within
+    /// <see cref="SpinWindow"/>: a peer and 1C answering each other), the next one is likely a round
+    /// trip away: it spins for at most <see cref="SpinLimit"/>, yielding the core to the threads that
+    /// would produce it (SpinWait yields after a few iterations), instead of paying a sleep and a
+    /// wake-up for it: that was half of the 1 × 1 round trip (docs/benchmarks.md). A consumer that
+    /// has been idle does not spin at all, so an idle server costs nothing; a busy one rarely finds
+    /// the queue empty. True if an item came while spinning.
+    /// </summary>
+    private bool SpinBeforeSleeping()
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (now - _lastTake > SpinWindow)
+        {
+            return false;
+        }
+
+        var until = now + SpinLimit;
+        var spinner = default(SpinWait);
+        while (_items.IsEmpty && !_completed)
+        {
+            if (Stopwatch.GetTimestamp() >= until)
+            {
+                return false;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return true;
+    }
+
+    private static readonly long SpinLimit = Stopwatch.Frequency * 50 / 1_000_000;
+
+    private static readonly long SpinWindow = Stopwatch.Frequency / 1000;
 
     /// <summary>No more items will come (the server stopped): a waiting consumer returns at once.</summary>
     public void Complete()
