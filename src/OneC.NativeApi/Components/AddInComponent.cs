@@ -179,6 +179,9 @@ public abstract unsafe class AddInComponent : IDisposable
             case DefaultValue.Flag flag:
                 slot.SetBoolean(Memory, flag.Value);
                 return true;
+            case DefaultValue.Undefined:
+                slot.SetEmpty(Memory);
+                return true;
             default:
                 return false;
         }

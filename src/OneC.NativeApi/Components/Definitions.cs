@@ -11,6 +11,9 @@ public abstract record DefaultValue
     public sealed record Number(long Value) : DefaultValue;
 
     public sealed record Flag(bool Value) : DefaultValue;
+
+    /// <summary>Неопределено: the method tells "not given" from every value that can be given.</summary>
+    public sealed record Undefined : DefaultValue;
 }
 
 public sealed record ParameterDefinition(string EnglishName, string RussianName, ValueKind Kind, DefaultValue? Default = null)

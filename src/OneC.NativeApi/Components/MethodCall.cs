@@ -108,6 +108,17 @@ public unsafe ref struct MethodCall
 
     public readonly string GetString(int index) => new(GetChars(index));
 
+    /// <summary>A Строка argument, or null where it was not given (or given as Неопределено).</summary>
+    public readonly string? GetOptionalString(int index)
+    {
+        if (Argument(index) is not { } value)
+        {
+            return null;
+        }
+
+        return value.Type == VariantType.PWStr ? new string(value.AsChars()) : throw BadCast(index, value);
+    }
+
     /// <summary>A Строка or ДвоичныеДанные argument, as the variant to read in place.</summary>
     public readonly Variant GetStringOrBinary(int index)
     {

@@ -46,6 +46,12 @@ public sealed class ClientComponent : AddInComponent
             ReadWrite<ClientComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
                 static (client, ref value) => value.SetNumber(client._limits.MaxMessageBytes),
                 static (client, ref value) => client._limits = client._limits with { MaxMessageBytes = (int)Limits.Check(value.GetInteger(), Limits.MessageSize) }),
+            ReadWrite<ClientComponent>("PingInterval", "ИнтервалПинга", ValueKind.Number,
+                static (client, ref value) => value.SetNumber((long)client._limits.KeepAliveInterval.TotalMilliseconds),
+                static (client, ref value) => client._limits = client._limits with { KeepAliveInterval = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingInterval)) }),
+            ReadWrite<ClientComponent>("PingTimeout", "ТаймаутПинга", ValueKind.Number,
+                static (client, ref value) => value.SetNumber((long)client._limits.KeepAliveTimeout.TotalMilliseconds),
+                static (client, ref value) => client._limits = client._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingTimeout)) }),
             .. CompressionSettings.Properties<ClientComponent>(static client => client._compression),
         ]);
 
@@ -94,7 +100,10 @@ public sealed class ClientComponent : AddInComponent
             }
 
             // Before connecting: a message that arrives while Connect returns raises its event with this URL.
+            // A new connection owes nothing to the last one: an event for its end that 1C code took
+            // without calling Receive must not keep this connection's first message unannounced.
             _notifier.Data = url;
+            _notifier.OnTaking();
             _client.Connect(new ClientSettings
             {
                 Url = uri,

@@ -53,6 +53,7 @@ internal static class MessageBodies
     {
         < 0 => throw new AddInException(CommonMessages.TimeoutNegative(timeout)),
         0 => System.Threading.Timeout.Infinite,
-        _ => (int)Math.Min(timeout, int.MaxValue - 1),
+        > int.MaxValue => throw new AddInException(CommonMessages.TimeoutTooLong(timeout, int.MaxValue)),
+        _ => (int)timeout,
     };
 }

@@ -50,7 +50,7 @@ public sealed class ServerComponent : AddInComponent
                 Optional("Reason", "Причина", ValueKind.String, new DefaultValue.Text(""))),
             Function<ServerComponent>("Broadcast", "Разослать", static (server, ref call) => server.Broadcast(ref call),
                 Parameter("Body", "ТелоСообщения", ValueKind.StringOrBinary),
-                Optional("ClientIds", "ИДКлиентов", ValueKind.String, new DefaultValue.Text(""))),
+                Optional("ClientIds", "ИДКлиентов", ValueKind.String, new DefaultValue.Undefined())),
             Function<ServerComponent>("ConnectionInfo", "ИнформацияОСоединении", static (server, ref call) => server.ConnectionInfo(ref call),
                 Parameter("ClientId", "ИДКлиента", ValueKind.Number)),
             Function<ServerComponent>("Statistics", "Статистика", static (server, ref call) => call.ReturnString(server._server.Statistics())),
@@ -289,7 +289,10 @@ public sealed class ServerComponent : AddInComponent
     private void Broadcast(ref MethodCall call)
     {
         var body = call.GetStringOrBinary(0);
-        var ids = ParseIds(call.GetString(1));
+        // Not given (or Неопределено): every open connection. A list, even an empty one, is that list:
+        // a list built from an empty set of authorized ids must reach nobody, not everybody.
+        var list = call.GetOptionalString(1);
+        var ids = list is null ? null : ParseIds(list);
         var (kind, payload) = MessageBodies.FromVariant(body, _server.Budget);
         call.ReturnNumber(_server.Broadcast(kind, payload, ids));
     }
@@ -310,15 +313,10 @@ public sealed class ServerComponent : AddInComponent
     private string ConnectionsText() =>
         string.Join('|', _server.OpenConnections().Select(c => $"{c.Id}:{c.RemoteAddress}"));
 
-    /// <summary>"" for every open connection, else ids separated by commas, semicolons or spaces.</summary>
-    private static List<long>? ParseIds(string text)
+    /// <summary>Ids separated by commas, semicolons or spaces; "" is no id at all.</summary>
+    private static List<long> ParseIds(string text)
     {
         var parts = SplitList(text);
-        if (parts.Count == 0)
-        {
-            return null;
-        }
-
         var ids = new List<long>(parts.Count);
         foreach (var part in parts)
         {

@@ -65,7 +65,7 @@ internal sealed class MessageAssembly(MemoryBudget budget, int maxMessageBytes) 
                 return Room.OverShare;
             }
 
-            await budget.WaitForRoomAsync().ConfigureAwait(false);
+            await budget.WaitForRoomAsync(charge).ConfigureAwait(false);
         }
 
         if (_charged == 0)
@@ -139,8 +139,10 @@ internal sealed class MessageAssembly(MemoryBudget budget, int maxMessageBytes) 
     {
         if (_charged > 0)
         {
-            budget.Release(_charged);
+            // Charged at the array's full length (MakeRoomAsync).
+            MessageBuffers.Return(_buffer!, budget);
             _charged = 0;
+            return;
         }
 
         MessageBuffers.Return(_buffer!);

@@ -129,6 +129,7 @@ public sealed class ServerDiagnostics : IAsyncDisposable
             json.WriteEndObject();
             json.WriteStartObject("memory");
             json.WriteNumber("used", budget.Used);
+            json.WriteNumber("garbage", budget.Garbage);
             json.WriteNumber("peak", budget.Peak);
             json.WriteNumber("limit", budget.Limit);
             json.WriteEndObject();

@@ -14,6 +14,9 @@ namespace WebSocketAddIn.Engine.Messaging;
 /// 64 MiB per core until a gen-2 collection under memory pressure trimmed them (measured: 1 GB
 /// still held 30 s after a burst of 16 MiB messages, 50 MB after a flood of 1 MiB ones).</item>
 /// </list>
+/// An array above <see cref="SharedUpTo"/> that no pool keeps is large-object garbage, resident
+/// until a full collection: a budget it was counted in keeps counting it until then (a flood of 50
+/// fragmented messages left 90 MB of such arrays beside a 64 MB budget on a loaded machine).
 /// </summary>
 public static class MessageBuffers
 {
@@ -21,7 +24,7 @@ public static class MessageBuffers
 
     public const int PooledUpTo = 1024 * 1024;
 
-    private static readonly ArrayPool<byte> Medium = ArrayPool<byte>.Create(PooledUpTo, maxArraysPerBucket: 4);
+    private static readonly BoundedArrayPool Medium = new(SharedUpTo * 2, PooledUpTo, perSize: 4);
 
     public static byte[] Rent(int minimumLength) => minimumLength switch
     {
@@ -34,21 +37,27 @@ public static class MessageBuffers
     public static long RentedLength(int minimumLength) =>
         minimumLength <= PooledUpTo ? (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(minimumLength, 16)) : minimumLength;
 
-    public static void Return(byte[] array)
+    /// <summary>
+    /// Gives back an array counted in <paramref name="budget"/> (if any) at its full length. One
+    /// that goes to the GC stays counted there as garbage until a collection has run.
+    /// </summary>
+    public static void Return(byte[] array, MemoryBudget? budget)
     {
-        // Every array goes back to where its size says it came from. One above the pooled sizes
-        // was never a pool's: the GC takes it back, and the reclaimer learns there is garbage.
-        switch (array.Length)
+        if (array.Length <= SharedUpTo || (array.Length <= PooledUpTo && Medium.Return(array)))
         {
-            case <= SharedUpTo:
+            budget?.Release(array.Length);
+            if (array.Length <= SharedUpTo)
+            {
                 ArrayPool<byte>.Shared.Return(array);
-                break;
-            case <= PooledUpTo:
-                Medium.Return(array);
-                break;
-            default:
-                MemoryReclaimer.LargeArrayDropped(array.Length);
-                break;
+            }
+
+            return;
         }
+
+        budget?.Dropped(array.Length);
+        MemoryReclaimer.LargeArrayDropped(array.Length, budget);
     }
+
+    /// <summary>Gives back an array counted in no budget.</summary>
+    public static void Return(byte[] array) => Return(array, budget: null);
 }

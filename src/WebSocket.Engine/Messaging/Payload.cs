@@ -98,13 +98,11 @@ public readonly struct Payload
     {
         switch (_owner)
         {
+            case byte[] array when _pooled:
+                MessageBuffers.Return(array, _budget);
+                break;
             case byte[] array:
                 _budget?.Release(array.Length);
-                if (_pooled)
-                {
-                    MessageBuffers.Return(array);
-                }
-
                 break;
             case SharedArray shared:
                 shared.Release();
@@ -122,8 +120,7 @@ public readonly struct Payload
         {
             if (Interlocked.Decrement(ref _holders) == 0)
             {
-                budget?.Release(Array.Length);
-                MessageBuffers.Return(Array);
+                MessageBuffers.Return(Array, budget);
             }
         }
     }

@@ -91,6 +91,7 @@ public sealed partial class WebSocketServer
             }
 
             connection = new WebSocketConnection(Interlocked.Increment(ref _lastId), request.RemoteAddress, socket, transport, serverSide: true, compressed, limits, _budget, _deliver) { Request = request };
+            Interlocked.Increment(ref _handlers);
             _connections[connection.Id] = connection;
             _diagnostics.Accepted(connection);
             if (settings.ReportConnectionEvents)
@@ -115,6 +116,8 @@ public sealed partial class WebSocketServer
                 // The close code and reason are read from the connection itself when 1C takes the event.
                 _inbound.Deliver(new InboundMessage(connection, InboundKind.Disconnected, Payload.Empty));
             }
+
+            Interlocked.Decrement(ref _handlers);
         }
     }
 

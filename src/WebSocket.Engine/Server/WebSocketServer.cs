@@ -66,6 +66,9 @@ public sealed partial class WebSocketServer : IDisposable
     private MemoryBudget _budget = new(ServerSettings.DefaultMemoryBudgetBytes);
     private ServerDiagnostics _diagnostics = new(log: null);
     private PushEndpoint? _push;
+
+    // Connections whose handler has not yet delivered its last event; Stop waits for them.
+    private int _handlers;
     private ListenOptions? _pushListen;
 
     public WebSocketServer() => _deliver = _inbound.Deliver;
@@ -166,7 +169,6 @@ public sealed partial class WebSocketServer : IDisposable
                 connection.Close(WebSocketCloseStatus.EndpointUnavailable, "Server stopping");
             }
 
-            _inbound.Close();
             var closeTimeout = _settings?.Limits.CloseTimeout ?? TimeSpan.FromSeconds(2);
             using (var graceful = new CancellationTokenSource(closeTimeout))
             {
@@ -186,6 +188,17 @@ public sealed partial class WebSocketServer : IDisposable
                 connection.Abort();
             }
 
+            // The queue stays open while the connections close: what a peer sends before its close
+            // answer is still received (a connection that stopped reading it would end with a reset,
+            // and the peer would lose our 1001), and each connection's disconnected event is still
+            // delivered. Then nothing more comes: a waiting Receive returns.
+            var settled = Environment.TickCount64 + 1000;
+            while (Volatile.Read(ref _handlers) > 0 && Environment.TickCount64 < settled)
+            {
+                Thread.Sleep(5);
+            }
+
+            _inbound.Close();
             DisposeApp(app);
             _settings?.Certificate?.Dispose();
             _settings = null;

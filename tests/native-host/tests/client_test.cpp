@@ -977,6 +977,9 @@ TEST_P(ClientRef, ExternalEventDataIsTheUrlWhenTheServerSpeaksFirst) {
         EXPECT_EQ(ev.data, url) << "connection " << i;
         ASSERT_TRUE(cl.receive(5000));
         cl.disconnect();
+        // The end of the connection is announced too, with its own URL.
+        ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no ExternalEvent for the end of connection " << i;
+        EXPECT_EQ(ev.data, url) << "connection " << i;
     }
 }
 
@@ -1369,6 +1372,27 @@ TEST_F(ClientOurs, ExternalEventsAtMostOneOutstanding) {
     ASSERT_TRUE(cl.receive(5000));
     std::this_thread::sleep_for(200ms);
     EXPECT_EQ(long(p.eventsAccepted() + p.eventsRefused()), before) << "ExternalEvent with ВнешниеСобытия = Ложь";
+}
+
+// A form that lives on external events learns that its connection ended: one more event, after
+// which Receive returns False at once and Status tells why.
+TEST_F(ClientOurs, AnEventWhenTheConnectionEnds) {
+    Component& c = makeClient();
+    Client cl(c);
+    ASSERT_TRUE(cl.setExternalEvents(true));
+    long id = hello(cl);
+    ASSERT_GT(id, 0);
+    EventRecord ev;
+    while (c.platform().takeEvent(&ev, 200ms)) {
+    }
+    auto r = b_.server->call("Отключить", {I(int32_t(id)), I(4005), S("bye")});
+    ASSERT_TRUE(r.isTrue()) << r.describe();
+    ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no external event when the server closed the connection";
+    EXPECT_EQ(ev.source, "AddIn.WebSocket.Client");
+    EXPECT_EQ(ev.message, "message");
+    EXPECT_FALSE(cl.receive(100));
+    EXPECT_EQ(cl.status(), 0);
+    EXPECT_EQ(cl.closeCode(), 4005);
 }
 
 TEST_F(ClientOurs, AFullEventBufferLosesNoMessage) {

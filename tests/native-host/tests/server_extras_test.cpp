@@ -10,6 +10,24 @@ using namespace wstest;
 
 namespace {
 
+/// Receive with the event parameter: (id, event, close code of a disconnected event) or nothing.
+struct EventOf {
+    long first;
+    std::string second;
+    int third;
+};
+std::optional<EventOf> receiveEventOf(Component& c, int timeoutMs) {
+    std::vector<Variant> a{I(timeoutMs), I(0), S(""), S("")};
+    auto r = c.call("Принять", a);
+    if (!r.isTrue()) return std::nullopt;
+    int code = 0;
+    if (a[3].str() == "disconnected") {
+        auto j = json::parse(a[2].str(), nullptr, false);
+        code = j.is_object() ? j.value("code", -1) : -2;
+    }
+    return EventOf{long(a[1].integer()), a[3].str(), code};
+}
+
 class ServerRobust : public AddinTest {};
 
 // contract.md: "a client that does not read is disconnected (close code 1008) rather than letting
@@ -388,10 +406,54 @@ TEST_P(ServerFeatures, BroadcastToAllAndToAList) {
         EXPECT_EQ(base64Decode((*e)["data"].get<std::string>()), b);
     }
     EXPECT_FALSE(peers[1]->waitFor("message", 300ms)) << "client 2 was not in the list";
+    // An empty list is a list: nobody, not everybody (a list built from an empty set must reach no one).
+    r = c.call("Разослать", {S("nobody"), S("")});
+    ASSERT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(r.ret.integer(), 0);
+    r = c.call("Разослать", {S("all again"), E()});
+    EXPECT_EQ(r.ret.integer(), 3) << "Неопределено means every open connection: " << r.describe();
+    for (auto& p : peers) {
+        auto e = p->waitFor("message", 10s);
+        ASSERT_TRUE(e);
+        EXPECT_EQ((*e)["data"], "all again") << "the empty list reached someone";
+    }
 }
 
 // An empty body is a message too: empty ДвоичныеДанные broadcast as an empty binary frame, "" as an
 // empty text frame (an empty binary body used to fail Разослать with an internal error).
+// Stop closes every connection with 1001, and with connection events on, the polling loop hears of
+// each end: code-keeping 1C code (per-connection state) can clean up after Stop too.
+TEST_P(ServerFeatures, StopReportsTheEndOfEveryConnection) {
+    Component& c = make();
+    Server s(c);
+    ASSERT_TRUE(c.set("СобытияСоединений", B(true)));
+    ASSERT_TRUE(s.run("127.0.0.1", 0).isTrue());
+    std::vector<std::unique_ptr<Peer>> peers;
+    std::set<long> ids;
+    for (int k = 0; k < 3; ++k) {
+        peers.push_back(connect(wsUrl(int(s.port()))));
+        ASSERT_TRUE(peers.back());
+        auto e = receiveEventOf(c, 5000);
+        ASSERT_TRUE(e && e->second == "connected");
+        ids.insert(e->first);
+    }
+    ASSERT_TRUE(s.stop().ok);
+    std::map<long, int> ended;
+    for (int k = 0; k < 3; ++k) {
+        auto e = receiveEventOf(c, 100);
+        ASSERT_TRUE(e) << "a disconnected event is missing after Stop";
+        EXPECT_EQ(e->second, "disconnected");
+        ended[e->first] = e->third;
+    }
+    for (long id : ids) EXPECT_EQ(ended[id], 1001) << "connection " << id;
+    for (auto& p : peers) {
+        auto closed = p->waitClosed(10s);
+        ASSERT_TRUE(closed) << p->diagnostics();
+        EXPECT_EQ((*closed)["code"], 1001);
+    }
+    EXPECT_FALSE(receiveEventOf(c, 100)) << "after the events, Receive returns False at once";
+}
+
 TEST_P(ServerFeatures, BroadcastOfEmptyBodies) {
     Component& c = make();
     Server s(c);
