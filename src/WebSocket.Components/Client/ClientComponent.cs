@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
 using OneC.NativeApi.Components;
 using OneC.NativeApi.Platform;
 using WebSocketAddIn.Components.Common;
@@ -15,13 +17,22 @@ public sealed class ClientComponent : AddInComponent
 {
     public const string ClassName = "Client";
 
-    /// <summary>The external event's name: the same word as the server's Receive gives for a message, in every locale.</summary>
+    // The external events' names: the words the server's Receive gives, in every locale.
+    // "message": messages are waiting (call Receive until False); "connected": BeginConnect
+    // succeeded; "disconnected": the connection ended, or BeginConnect failed (Status, CloseCode
+    // and ErrorDescription say how).
     private const string MessageEvent = "message";
+    private const string ConnectedEvent = "connected";
+    private const string DisconnectedEvent = "disconnected";
 
     private static readonly ComponentTable Members = new(
         ClassName,
         [
             Function<ClientComponent>("Connect", "Подключиться", static (client, ref call) => client.Connect(ref call),
+                Parameter("Url", "Адрес", ValueKind.String),
+                Optional("Headers", "Заголовки", ValueKind.String, new DefaultValue.Text("")),
+                Optional("Timeout", "Таймаут", ValueKind.Number, new DefaultValue.Number(30_000))),
+            Function<ClientComponent>("BeginConnect", "НачатьПодключение", static (client, ref call) => client.BeginConnect(ref call),
                 Parameter("Url", "Адрес", ValueKind.String),
                 Optional("Headers", "Заголовки", ValueKind.String, new DefaultValue.Text("")),
                 Optional("Timeout", "Таймаут", ValueKind.Number, new DefaultValue.Number(30_000))),
@@ -69,6 +80,7 @@ public sealed class ClientComponent : AddInComponent
     {
         _notifier = new ExternalEventNotifier(this, MessageEvent);
         _client.InboundAvailable = _notifier.OnQueued;
+        _client.ConnectionEnded = () => RaiseEvent(DisconnectedEvent);
     }
 
     protected override void ReleaseResources()
@@ -78,6 +90,61 @@ public sealed class ClientComponent : AddInComponent
     }
 
     private void Connect(ref MethodCall call)
+    {
+        var (url, settings) = ConnectSettings(ref call);
+        try
+        {
+            _client.Connect(settings);
+        }
+        catch (ClientConnectException failure)
+        {
+            throw new AddInException(ClientMessages.Failed(failure, url), failure);
+        }
+
+        call.ReturnBoolean(true);
+    }
+
+    /// <summary>
+    /// Connect without waiting: a client form is not frozen while the server is slow or down. Status
+    /// is 2 until the attempt ends; then, with ExternalEvents, the event "connected" or
+    /// "disconnected" (ErrorDescription says why). Wrong arguments and an open connection raise at once.
+    /// </summary>
+    private void BeginConnect(ref MethodCall call)
+    {
+        var (url, settings) = ConnectSettings(ref call);
+        Task attempt;
+        try
+        {
+            attempt = _client.StartConnect(settings);
+        }
+        catch (ClientConnectException failure)
+        {
+            throw new AddInException(ClientMessages.Failed(failure, url), failure);
+        }
+
+        _ = attempt.ContinueWith(
+            (done, state) =>
+            {
+                var (client, address) = ((ClientComponent, string))state!;
+                if (done.Exception?.InnerException is ClientConnectException failure)
+                {
+                    client.SetLastError(ClientMessages.Failed(failure, address));
+                    client.RaiseEvent(DisconnectedEvent);
+                }
+                else if (done.IsCompletedSuccessfully)
+                {
+                    client.RaiseEvent(ConnectedEvent);
+                }
+            },
+            (this, url),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        call.ReturnBoolean(true);
+    }
+
+    /// <summary>Connect's and BeginConnect's arguments, checked, as the engine's settings.</summary>
+    private (string Url, ClientSettings Settings) ConnectSettings(ref MethodCall call)
     {
         var url = call.GetString(0);
         var headers = ParseHeaders(call.GetString(1));
@@ -104,7 +171,7 @@ public sealed class ClientComponent : AddInComponent
             // without calling Receive must not keep this connection's first message unannounced.
             _notifier.Data = url;
             _notifier.OnTaking();
-            _client.Connect(new ClientSettings
+            return (url, new ClientSettings
             {
                 Url = uri,
                 Headers = headers,
@@ -118,8 +185,15 @@ public sealed class ClientComponent : AddInComponent
         {
             throw new AddInException(ClientMessages.Failed(failure, url), failure);
         }
+    }
 
-        call.ReturnBoolean(true);
+    /// <summary>A connection's start or end, for a form that opted in; one per connection, so the platform's buffer is no concern.</summary>
+    private void RaiseEvent(string name)
+    {
+        if (_notifier.Enabled)
+        {
+            Platform?.ExternalEvent(ErrorSource, name, _notifier.Data);
+        }
     }
 
     /// <summary>
@@ -139,8 +213,9 @@ public sealed class ClientComponent : AddInComponent
             }
         }
 
-        SetLastError(_client.State == ClientState.NotConnected && _client.Cause == CloseCause.None
-            ? ClientMessages.NotConnected
+        var state = _client.State;
+        SetLastError(state == ClientState.Connecting ? ClientMessages.StillConnecting(_client.Url)
+            : state == ClientState.NotConnected && _client.Cause == CloseCause.None ? ClientMessages.NotConnected
             : ClientMessages.ConnectionEnded(_client.Cause, _client.Url, _client.CloseCode, _client.CloseReason));
         call.ReturnBoolean(false);
     }

@@ -7,6 +7,10 @@ namespace WebSocketAddIn.Components.Client;
 /// <summary>Every text the client object shows a 1C developer, in Russian and English.</summary>
 internal static class ClientMessages
 {
+    public static LocalizedText StillConnecting(string url) => new(
+        $"Подключение к {url} ещё не завершено (Статус = 2): дождитесь события \"connected\" или Статус = 1",
+        $"Still connecting to {url} (Status = 2): wait for the \"connected\" event or Status = 1");
+
     public static LocalizedText NotConnected { get; } = new(
         "Нет подключения к серверу: вызовите Подключиться()",
         "Not connected to a server: call Connect() first");
@@ -55,6 +59,12 @@ internal static class ClientMessages
         ConnectFailure.AlreadyConnected => new(
             $"Уже подключено к {failure.Detail}; сначала вызовите Отключиться()",
             $"Already connected to {failure.Detail}; call Disconnect() first"),
+        ConnectFailure.AlreadyConnecting => new(
+            $"Уже идёт подключение к {failure.Detail} (Статус = 2); дождитесь его итога или вызовите Отключиться()",
+            $"Already connecting to {failure.Detail} (Status = 2); wait for its outcome or call Disconnect()"),
+        ConnectFailure.Cancelled => new(
+            $"Подключение к {url} отменено вызовом Отключиться()",
+            $"Connecting to {url} was cancelled by Disconnect()"),
         ConnectFailure.InvalidUrl => new(
             $"Неверный адрес «{url}»: ожидается ws://хост[:порт]/путь или wss://хост[:порт]/путь",
             $"Invalid URL '{url}': expected ws://host[:port]/path or wss://host[:port]/path"),

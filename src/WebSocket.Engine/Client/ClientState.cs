@@ -7,4 +7,7 @@ public enum ClientState
     Broken = -1,
     NotConnected = 0,
     Connected = 1,
+
+    /// <summary>BeginConnect is under way; Connected or Broken (or NotConnected, after Disconnect) when it ends.</summary>
+    Connecting = 2,
 }

@@ -5,6 +5,8 @@ namespace WebSocketAddIn.Engine.Client;
 public enum ConnectFailure
 {
     AlreadyConnected,
+    /// <summary>BeginConnect is under way.</summary>
+    AlreadyConnecting,
     InvalidUrl,
     InvalidHeaders,
     InvalidTrustedCertificate,
@@ -18,6 +20,8 @@ public enum ConnectFailure
     UpgradeRejected,
     Redirected,
     ExtensionNotOffered,
+    /// <summary>Disconnect was called while the connection was being made.</summary>
+    Cancelled,
     Failed,
 }
 

@@ -28,6 +28,10 @@ public sealed class WebSocketClient : IDisposable
     private TaskCompletionSource? _finished;
     private bool _disconnecting;
 
+    // While a connection is being made: what Disconnect cancels, and what it waits for.
+    private CancellationTokenSource? _connecting;
+    private Task? _connectTask;
+
     // Counted for the memory reclaimer, not limited: MaxMessageSize and the pending-queue limits
     // bound what one connection holds.
     private readonly MemoryBudget _budget = new(0);
@@ -72,6 +76,9 @@ public sealed class WebSocketClient : IDisposable
     /// <summary>The reason that came with <see cref="CloseCode"/>.</summary>
     public string CloseReason => _connection is { IsOpen: false } connection ? connection.CloseReason : string.Empty;
 
+    /// <summary>Called on a background thread once a connection has ended and State says how (for the "disconnected" external event).</summary>
+    public Action? ConnectionEnded { get; set; }
+
     /// <summary>Called on a background thread each time a message is queued for 1C (for ExternalEvent notifications).</summary>
     public Action? InboundAvailable
     {
@@ -80,40 +87,71 @@ public sealed class WebSocketClient : IDisposable
     }
 
     /// <summary>Connects, or throws <see cref="ClientConnectException"/> naming the cause. Blocks up to the settings' timeout.</summary>
-    public void Connect(ClientSettings settings)
+    public void Connect(ClientSettings settings) => StartConnect(settings).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Starts connecting and returns at once; State reads Connecting until the task ends, which it
+    /// does as <see cref="Connect"/> would return or throw. Throws at once (not in the task) when a
+    /// connection is open or being made.
+    /// </summary>
+    public Task StartConnect(ClientSettings settings)
     {
+        var cancel = new CancellationTokenSource();
         lock (_gate)
         {
-            if (_state == ClientState.Connected && _connection is { IsOpen: true })
+            if ((_state == ClientState.Connected && _connection is { IsOpen: true }) || _state == ClientState.Connecting)
             {
-                throw new ClientConnectException(ConnectFailure.AlreadyConnected, Url);
+                cancel.Dispose();
+                throw new ClientConnectException(_state == ClientState.Connecting ? ConnectFailure.AlreadyConnecting : ConnectFailure.AlreadyConnected, Url);
             }
+
+            _state = ClientState.Connecting;
+            _connecting = cancel;
+            Url = settings.Url.OriginalString;
         }
 
+        var connecting = ConnectAsync(settings, cancel);
+        lock (_gate)
+        {
+            _connectTask = connecting;
+        }
+
+        return connecting;
+    }
+
+    private async Task ConnectAsync(ClientSettings settings, CancellationTokenSource cancel)
+    {
         var socket = new ClientWebSocket();
         var upgrade = new UpgradeHandler(CreateHandler(settings), offeredCompression: settings.Compression is not null);
         var invoker = new HttpMessageInvoker(upgrade);
         try
         {
             Configure(socket.Options, settings);
-            using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
+            timeout.CancelAfter(settings.ConnectTimeout);
             try
             {
-                socket.ConnectAsync(settings.Url, invoker, timeout.Token).GetAwaiter().GetResult();
+                await socket.ConnectAsync(settings.Url, invoker, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (cancel.IsCancellationRequested)
+            {
+                throw new ClientConnectException(ConnectFailure.Cancelled, settings.Url.OriginalString, inner: error);
             }
             catch (Exception error)
             {
                 throw Classify(error, socket, settings, timeout.IsCancellationRequested);
             }
         }
-        catch
+        catch (Exception failure)
         {
-            Url = settings.Url.OriginalString;
             lock (_gate)
             {
-                _state = ClientState.Broken;
+                // Disconnect during the attempt leaves the client simply not connected.
+                _state = failure is ClientConnectException { Failure: ConnectFailure.Cancelled } ? ClientState.NotConnected : ClientState.Broken;
+                _connecting = null;
             }
 
+            cancel.Dispose();
             socket.Dispose();
             invoker.Dispose();
             throw;
@@ -123,17 +161,26 @@ public sealed class WebSocketClient : IDisposable
         var compressed = socket.HttpResponseHeaders?.Keys.Any(static name => name.Equals("Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase)) == true;
         var connection = new WebSocketConnection(ConnectionId, settings.Url.OriginalString, socket, upgrade.Transport, serverSide: false, compressed, settings.Limits, _budget, _inbound.Deliver, OnFinished);
         _ = finished.Task.ContinueWith(static (_, invoker) => ((HttpMessageInvoker)invoker!).Dispose(), invoker, TaskScheduler.Default);
+        bool cancelled;
         lock (_gate)
         {
+            _connecting = null;
+            cancelled = cancel.IsCancellationRequested;
             _connection = connection;
             _finished = finished;
-            _disconnecting = false;
-            Url = settings.Url.OriginalString;
+            _disconnecting = cancelled;
             _state = ClientState.Connected;
             _inbound.Open();
         }
 
+        cancel.Dispose();
         _ = Task.Run(connection.RunAsync);
+        if (cancelled)
+        {
+            // Disconnect came as the upgrade completed: close what was just opened, as Disconnect would.
+            connection.Close(WebSocketCloseStatus.NormalClosure, string.Empty);
+            throw new ClientConnectException(ConnectFailure.Cancelled, settings.Url.OriginalString);
+        }
     }
 
     /// <summary>Queues a message; false when not connected.</summary>
@@ -159,6 +206,29 @@ public sealed class WebSocketClient : IDisposable
     {
         WebSocketConnection? connection;
         Task? finished;
+        Task? connecting = null;
+        CancellationTokenSource? cancel = null;
+        lock (_gate)
+        {
+            if (_state == ClientState.Connecting)
+            {
+                cancel = _connecting;
+                connecting = _connectTask;
+            }
+        }
+
+        // Outside the lock: the attempt's own continuation may run inside Cancel and take it.
+        try
+        {
+            cancel?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt ended meanwhile.
+        }
+
+        // A connection being made ends at once when cancelled; bounded anyway, so that 1C is never held.
+        connecting?.ContinueWith(static _ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(3));
         lock (_gate)
         {
             connection = _connection;
@@ -206,6 +276,8 @@ public sealed class WebSocketClient : IDisposable
             _inbound.Close();
             _finished?.TrySetResult();
         }
+
+        ConnectionEnded?.Invoke();
     }
 
     /// <summary>

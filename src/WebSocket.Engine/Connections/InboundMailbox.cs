@@ -17,7 +17,7 @@ public sealed class InboundMailbox
     // first by the next take, so that a failed Receive loses nothing. Only the 1C thread touches it.
     private InboundMessage? _putBack;
 
-    public InboundMailbox() => _queue.Complete();  // closed until opened, without telling anyone
+    public InboundMailbox() => _queue.Complete();
 
     /// <summary>Called on a background thread each time something is queued (for ExternalEvent notifications).</summary>
     public Action? Available { get; set; }
@@ -27,16 +27,8 @@ public sealed class InboundMailbox
     /// <summary>Messages and events waiting for 1C now.</summary>
     public int Count => _queue.Count + (_putBack is null ? 0 : 1);
 
-    /// <summary>
-    /// Nothing more will come: a waiting Receive returns at once; what is queued stays. The
-    /// component is told as for a message, so that a form waiting for external events learns that
-    /// the connection ended (its Receive then returns False and Status says why).
-    /// </summary>
-    public void Close()
-    {
-        _queue.Complete();
-        Available?.Invoke();
-    }
+    /// <summary>Nothing more will come: a waiting Receive returns at once; what is queued stays.</summary>
+    public void Close() => _queue.Complete();
 
     /// <summary>Queues a message or event; false once closed (the caller keeps the payload).</summary>
     public bool Deliver(InboundMessage message)

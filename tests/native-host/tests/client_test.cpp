@@ -209,6 +209,7 @@ TEST_F(ClientApi, MethodAndPropertyNames) {
         {"Принять", "ПРИНЯТЬ", "Получить", "получить", "ПОЛУЧИТЬ", "Receive", "receive"},
         {"Отключиться", "ОТКЛЮЧИТЬСЯ", "Disconnect", "disconnect"},
         {"ОписаниеОшибки", "описаниеошибки", "ErrorDescription", "ERRORDESCRIPTION"},
+        {"НачатьПодключение", "начатьподключение", "BeginConnect", "BEGINCONNECT"},
     };
     std::set<long> seen;
     for (auto& g : groups) {
@@ -224,13 +225,14 @@ TEST_F(ClientApi, MethodAndPropertyNames) {
     const std::map<std::string, std::pair<std::string, long>> expected = {
         {"Connect", {"Подключиться", 3}}, {"Send", {"Отправить", 1}},         {"Receive", {"Принять", 2}},
         {"Disconnect", {"Отключиться", 0}}, {"ErrorDescription", {"ОписаниеОшибки", 0}},
+        {"BeginConnect", {"НачатьПодключение", 3}},
     };
     for (auto& [en, v] : expected) {
         ASSERT_TRUE(en2ru.count(en)) << "GetMethodName(n, 0) never gives " << en;
         EXPECT_EQ(en2ru[en], v.first) << "Russian name of " << en;
         EXPECT_EQ(c.nParams(c.findMethod(en)), v.second) << "GetNParams(" << en << ")";
     }
-    for (const char* f : {"Connect", "Send", "Receive", "ErrorDescription"})
+    for (const char* f : {"Connect", "BeginConnect", "Send", "Receive", "ErrorDescription"})
         EXPECT_TRUE(c.hasRetVal(c.findMethod(f))) << f << " is a function";
 
     // Connect(Url, Headers = "", Timeout = 30000).
@@ -979,6 +981,7 @@ TEST_P(ClientRef, ExternalEventDataIsTheUrlWhenTheServerSpeaksFirst) {
         cl.disconnect();
         // The end of the connection is announced too, with its own URL.
         ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no ExternalEvent for the end of connection " << i;
+        EXPECT_EQ(ev.message, "disconnected") << "connection " << i;
         EXPECT_EQ(ev.data, url) << "connection " << i;
     }
 }
@@ -1389,10 +1392,82 @@ TEST_F(ClientOurs, AnEventWhenTheConnectionEnds) {
     ASSERT_TRUE(r.isTrue()) << r.describe();
     ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no external event when the server closed the connection";
     EXPECT_EQ(ev.source, "AddIn.WebSocket.Client");
-    EXPECT_EQ(ev.message, "message");
+    EXPECT_EQ(ev.message, "disconnected");
     EXPECT_FALSE(cl.receive(100));
     EXPECT_EQ(cl.status(), 0);
     EXPECT_EQ(cl.closeCode(), 4005);
+}
+
+// НачатьПодключение: the form is not held while the connection is made. Status 2 meanwhile, then
+// the event "connected" (Данные = the URL), and the connection works as after Подключиться.
+TEST_F(ClientOurs, BeginConnectAnnouncesTheConnection) {
+    Component& c = makeClient();
+    Client cl(c);
+    ASSERT_TRUE(cl.setExternalEvents(true));
+    const std::string url = b_.url("/");
+    auto r = c.call("НачатьПодключение", {S(url)});
+    ASSERT_TRUE(r.isTrue()) << r.describe();
+    EventRecord ev;
+    ASSERT_TRUE(c.platform().takeEvent(&ev, 10s)) << "no event when the connection was made";
+    EXPECT_EQ(ev.source, "AddIn.WebSocket.Client");
+    EXPECT_EQ(ev.message, "connected");
+    EXPECT_EQ(ev.data, url);
+    EXPECT_EQ(cl.status(), 1);
+    ASSERT_TRUE(cl.sendText("hello"));
+    std::optional<long> id;
+    for (int i = 0; i < 5 && !id; ++i) {
+        auto e = receiveEvent(*b_.server, 10000);
+        ASSERT_TRUE(e) << "the server never heard from the client";
+        if (e->event == "message") {
+            EXPECT_EQ(e->msg.text, "hello");
+            id = e->id;
+        }
+    }
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(b_.server->call("Отправить", {I(int32_t(*id)), S("привет")}).isTrue());
+    auto m = cl.receive(10000);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->text, "привет");
+    // Once open, BeginConnect refuses as Connect does.
+    auto again = c.call("НачатьПодключение", {S(url)});
+    EXPECT_FALSE(again.ok) << "BeginConnect while connected must raise";
+    cl.disconnect();
+}
+
+// To a server that never answers: Status 2 while it waits; Send says it is still connecting; a
+// second attempt raises; Отключиться cancels it at once, and the event "disconnected" comes with the
+// reason in ОписаниеОшибки. With a timeout, the same event and Status -1.
+TEST_F(ClientOurs, BeginConnectToAMuteServerCanBeCancelledAndTimesOut) {
+    Component& c = makeClient();
+    Client cl(c);
+    ASSERT_TRUE(cl.setExternalEvents(true));
+    Listener mute("127.0.0.1", 0);
+    ASSERT_TRUE(mute.ok());
+    const std::string url = "ws://127.0.0.1:" + std::to_string(mute.port()) + "/";
+
+    auto r = c.call("НачатьПодключение", {S(url), S(""), I(60000)});
+    ASSERT_TRUE(r.isTrue()) << r.describe();
+    EXPECT_EQ(cl.status(), 2) << "Status while the connection is being made";
+    EXPECT_FALSE(cl.sendText("too early"));
+    EXPECT_NE(cl.errorDescription().find("Still connecting"), std::string::npos) << cl.errorDescription();
+    auto second = c.call("НачатьПодключение", {S(url)});
+    EXPECT_FALSE(second.ok) << "a second attempt while one is under way must raise";
+    EXPECT_NE(cl.errorDescription().find("Already connecting to " + url), std::string::npos) << cl.errorDescription();
+    EXPECT_FALSE(cl.receive(10)) << "nothing to receive while connecting";
+    cl.disconnect();
+    EXPECT_EQ(cl.status(), 0) << "Отключиться during the attempt leaves the client not connected";
+    EventRecord ev;
+    ASSERT_TRUE(c.platform().takeEvent(&ev, 5s)) << "no event for the cancelled attempt";
+    EXPECT_EQ(ev.message, "disconnected");
+    EXPECT_EQ(ev.data, url);
+    EXPECT_NE(cl.errorDescription().find("was cancelled by Disconnect"), std::string::npos) << cl.errorDescription();
+
+    r = c.call("НачатьПодключение", {S(url), S(""), I(500)});
+    ASSERT_TRUE(r.isTrue()) << r.describe();
+    ASSERT_TRUE(c.platform().takeEvent(&ev, 10s)) << "no event when the attempt timed out";
+    EXPECT_EQ(ev.message, "disconnected");
+    EXPECT_EQ(cl.status(), -1);
+    EXPECT_NE(cl.errorDescription().find("Timed out connecting to " + url), std::string::npos) << cl.errorDescription();
 }
 
 TEST_F(ClientOurs, AFullEventBufferLosesNoMessage) {

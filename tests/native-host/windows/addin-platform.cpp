@@ -8,6 +8,7 @@
 // The end of stdin ends the process at once, whatever the add-in's threads are doing.
 #include <windows.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -51,6 +52,9 @@ std::mutex objMu;
 std::map<long long, std::shared_ptr<LocalComponent>> objects;
 long long nextObj = 0;
 
+// Set by "echoStop": the in-process echo loop of "echoLoop" ends.
+std::atomic<bool> echoStopping{false};
+
 std::shared_ptr<LocalComponent> object(const json& req) {
     long long id = req.at("obj").get<long long>();
     std::lock_guard<std::mutex> lock(objMu);
@@ -88,6 +92,26 @@ json handle(const json& req) {
         objects[id] = c;
         r = {{"obj", id}, {"info", c->info()}, {"extensionName", c->extensionName()},
              {"initResult", c->initResult()}, {"memResult", c->memResult()}};
+    } else if (op == "echoLoop") {
+        // The seed's loop inside this process, for the echo benchmark under Wine (bench/tools/
+        // wine-echo.sh): Принять(timeout), then Отправить of the same data, until "echoStop". Driven
+        // over stdin per call it would measure the pipe, not the add-in.
+        auto c = object(req);
+        const int timeout = req.value("timeout", 200);
+        long long echoed = 0, timeouts = 0;
+        echoStopping = false;
+        while (!echoStopping) {
+            std::vector<Variant> receive{Variant::i4(timeout), Variant::empty(), Variant::empty()};
+            if (!c->call("Принять", receive).isTrue()) {
+                ++timeouts;
+                continue;
+            }
+            std::vector<Variant> send{receive[1], receive[2]};
+            if (c->call("Отправить", send).isTrue()) ++echoed;
+        }
+        r = {{"echoed", echoed}, {"timeouts", timeouts}};
+    } else if (op == "echoStop") {
+        echoStopping = true;
     } else if (op == "done") {
         object(req)->done();
     } else if (op == "destroy") {
