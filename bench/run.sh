@@ -41,7 +41,9 @@ ZIP="" BUILD=1 BUILD_ADDIN=1 OURS_DEFLATE="${OURS_DEFLATE:-Сжатие=true}"
 # The add-in's push endpoint (issue 11): PROPERTY=VALUE settings, comma-separated, set before
 # Запустить; {PORT} is replaced by a free port and {SECRET} by the secret. The request is
 # POST http://127.0.0.1:{PORT}$PUSH_PATH with "$PUSH_HEADER: {SECRET}" and the message as its body.
-OURS_PUSH="${OURS_PUSH:-АдресОтправки=127.0.0.1:{PORT},СекретОтправки={SECRET}}" PUSH_PATH="${PUSH_PATH:-/broadcast}" PUSH_HEADER="${PUSH_HEADER:-X-Push-Secret}" PUSH_SECRET=bench-secret-0123456789
+# (Not "${OURS_PUSH:-...}": the first "}" of {PORT} would end that expansion.)
+[ -n "${OURS_PUSH:-}" ] || OURS_PUSH='АдресОтправки=127.0.0.1:{PORT},СекретОтправки={SECRET}'
+PUSH_PATH="${PUSH_PATH:-/broadcast}" PUSH_HEADER="${PUSH_HEADER:-X-Push-Secret}" PUSH_SECRET=bench-secret-0123456789
 PUSH_CONNS=1000 PUSHES=500
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -352,7 +354,7 @@ servers_for() {  # the servers of a scenario: latency also runs ours with Тай
 }
 
 # ---- run -----------------------------------------------------------------------------------------
-T0=$SECONDS
+T0=$SECONDS s1=""
 for sc in $SCENARIOS; do
   echo "== $sc"
   if [ "$sc" = soak ]; then

@@ -33,6 +33,11 @@ public sealed class WebSocketConnection
 
     private readonly WebSocket _socket;
     private readonly TransportStream? _transport;
+
+    // permessage-deflate negotiated: Send never writes on the caller's thread, which is 1C's, since
+    // the write would deflate the message there (230 µs of the 1C thread per 16 KiB JSON echo,
+    // measured in docs/benchmarks.md); the pool compresses instead.
+    private readonly bool _compressed;
     private readonly ConnectionLimits _limits;
     private readonly MemoryBudget _budget;
     private readonly Func<InboundMessage, bool> _deliver;
@@ -91,6 +96,7 @@ public sealed class WebSocketConnection
         _budget = budget;
         _deliver = deliver;
         _onFinished = finished;
+        _compressed = compressed;
         _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), socket);
         // A client's frames must be masked: only the server side checks.
         // With permessage-deflate a frame carries compressed bytes: its declared length may exceed
@@ -222,7 +228,7 @@ public sealed class WebSocketConnection
                     return false;
                 }
             }
-            else if (inline && !_sending && payload.Length <= SendFragment)
+            else if (inline && !_sending && !_compressed && payload.Length <= SendFragment)
             {
                 _sending = true;
                 startDrain = false;

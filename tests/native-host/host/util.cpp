@@ -339,14 +339,14 @@ bool RawClient::waitClosed(std::chrono::milliseconds timeout) {
     return true;
 }
 
-bool RawClient::handshake(const std::string& path, const std::string& extraHeaders) {
+bool RawClient::handshake(const std::string& path, const std::string& extraHeaders, std::chrono::milliseconds wait) {
     std::string h = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
     std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + h + ":" + std::to_string(port_) +
                       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
                       extraHeaders + "\r\n";
     if (!sendAll(req)) return false;
-    std::string resp = recvUntil("\r\n\r\n", std::chrono::milliseconds(5000));
+    std::string resp = recvUntil("\r\n\r\n", wait);
     return resp.rfind("HTTP/1.1 101", 0) == 0 &&
            resp.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != std::string::npos;  // RFC 6455's example accept
 }

@@ -111,7 +111,10 @@ public:
     int fd() const { return fd_; }
     void close();
     /// The WebSocket opening handshake; true on "101".
-    bool handshake(const std::string& path = "/", const std::string& extraHeaders = "");
+    /// Sends the upgrade and waits up to `wait` for the 101 (a harness limit, not a figure: many
+    /// clients at once under Wine on a loaded machine wait for the listen backlog's SYN retries).
+    bool handshake(const std::string& path = "/", const std::string& extraHeaders = "",
+                   std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
 
 private:
     int fd_ = -1;
