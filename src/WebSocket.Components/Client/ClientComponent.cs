@@ -115,7 +115,8 @@ public sealed class ClientComponent : AddInComponent
         Task attempt;
         try
         {
-            attempt = _client.StartConnect(settings);
+            // "connected" is raised before the receive loop starts, so it comes before the first "message".
+            attempt = _client.StartConnect(settings, opened: () => RaiseEvent(ConnectedEvent));
         }
         catch (ClientConnectException failure)
         {
@@ -130,10 +131,6 @@ public sealed class ClientComponent : AddInComponent
                 {
                     client.SetLastError(ClientMessages.Failed(failure, address));
                     client.RaiseEvent(DisconnectedEvent);
-                }
-                else if (done.IsCompletedSuccessfully)
-                {
-                    client.RaiseEvent(ConnectedEvent);
                 }
             },
             (this, url),

@@ -87,14 +87,15 @@ public sealed class WebSocketClient : IDisposable
     }
 
     /// <summary>Connects, or throws <see cref="ClientConnectException"/> naming the cause. Blocks up to the settings' timeout.</summary>
-    public void Connect(ClientSettings settings) => StartConnect(settings).GetAwaiter().GetResult();
+    public void Connect(ClientSettings settings) => StartConnect(settings, opened: null).GetAwaiter().GetResult();
 
     /// <summary>
     /// Starts connecting and returns at once; State reads Connecting until the task ends, which it
     /// does as <see cref="Connect"/> would return or throw. Throws at once (not in the task) when a
     /// connection is open or being made.
     /// </summary>
-    public Task StartConnect(ClientSettings settings)
+    /// <param name="opened">Called once the connection is open, before its first message can be announced.</param>
+    public Task StartConnect(ClientSettings settings, Action? opened)
     {
         var cancel = new CancellationTokenSource();
         lock (_gate)
@@ -110,7 +111,7 @@ public sealed class WebSocketClient : IDisposable
             Url = settings.Url.OriginalString;
         }
 
-        var connecting = ConnectAsync(settings, cancel);
+        var connecting = ConnectAsync(settings, cancel, opened);
         lock (_gate)
         {
             _connectTask = connecting;
@@ -119,7 +120,7 @@ public sealed class WebSocketClient : IDisposable
         return connecting;
     }
 
-    private async Task ConnectAsync(ClientSettings settings, CancellationTokenSource cancel)
+    private async Task ConnectAsync(ClientSettings settings, CancellationTokenSource cancel, Action? opened)
     {
         var socket = new ClientWebSocket();
         var upgrade = new UpgradeHandler(CreateHandler(settings), offeredCompression: settings.Compression is not null);
@@ -174,6 +175,11 @@ public sealed class WebSocketClient : IDisposable
         }
 
         cancel.Dispose();
+        if (!cancelled)
+        {
+            opened?.Invoke();
+        }
+
         _ = Task.Run(connection.RunAsync);
         if (cancelled)
         {
