@@ -57,12 +57,7 @@ public sealed class ClientComponent : AddInComponent
             ReadWrite<ClientComponent>("MaxMessageSize", "МаксимальныйРазмерСообщения", ValueKind.Number,
                 static (client, ref value) => value.SetNumber(client._limits.MaxMessageBytes),
                 static (client, ref value) => client._limits = client._limits with { MaxMessageBytes = (int)Limits.Check(value.GetInteger(), Limits.MessageSize) }),
-            ReadWrite<ClientComponent>("PingInterval", "ИнтервалПинга", ValueKind.Number,
-                static (client, ref value) => value.SetNumber((long)client._limits.KeepAliveInterval.TotalMilliseconds),
-                static (client, ref value) => client._limits = client._limits with { KeepAliveInterval = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingInterval)) }),
-            ReadWrite<ClientComponent>("PingTimeout", "ТаймаутПинга", ValueKind.Number,
-                static (client, ref value) => value.SetNumber((long)client._limits.KeepAliveTimeout.TotalMilliseconds),
-                static (client, ref value) => client._limits = client._limits with { KeepAliveTimeout = TimeSpan.FromMilliseconds(Limits.Check(value.GetInteger(), Limits.PingTimeout)) }),
+            .. PingProperties.Of<ClientComponent>(static client => client._limits, static (client, limits) => client._limits = limits),
             .. CompressionSettings.Properties<ClientComponent>(static client => client._compression),
         ]);
 

@@ -43,14 +43,16 @@ public static class MessageBuffers
     /// </summary>
     public static void Return(byte[] array, MemoryBudget? budget)
     {
-        if (array.Length <= SharedUpTo || (array.Length <= PooledUpTo && Medium.Return(array)))
+        if (array.Length <= SharedUpTo)
         {
             budget?.Release(array.Length);
-            if (array.Length <= SharedUpTo)
-            {
-                ArrayPool<byte>.Shared.Return(array);
-            }
+            ArrayPool<byte>.Shared.Return(array);
+            return;
+        }
 
+        if (array.Length <= PooledUpTo && Medium.Return(array))
+        {
+            budget?.Release(array.Length);
             return;
         }
 
