@@ -8,9 +8,12 @@ namespace WebSocketAddIn.Engine.Messaging;
 /// Gives memory back to the operating system after a burst of large messages. The memory belongs
 /// to the 1C process (rphost, next to every user's session), yet a GC heap that grew for a burst
 /// stays committed until a collection decides otherwise, and an idle server allocates nothing that
-/// would trigger one. Once a budget that held more than <see cref="BurstBytes"/> has held nothing
-/// for <see cref="Delay"/>, one aggressive collection (which decommits what it frees) runs. Nothing
-/// happens on the message path: only a budget falling to zero looks here.
+/// would trigger one. So one aggressive collection (which decommits what it frees) runs
+/// at most <see cref="Delay"/> after a budget that held more than <see cref="BurstBytes"/> fell to
+/// nothing, and at most <see cref="Delay"/> after a message array too large for a pool was let go:
+/// the end of any burst is followed by a collection, however its messages were spread out.
+/// Nothing happens on the message path: only a budget falling to zero and an array going to the GC
+/// look here.
 /// <para>During a burst, the message arrays above <see cref="MessageBuffers.PooledUpTo"/> that were
 /// let go are garbage until a full collection, and the GC, which sizes its budget for large
 /// objects by how many there are, lets that grow to several times what is alive (a flood held 290
@@ -34,7 +37,9 @@ public static class MemoryReclaimer
     private static readonly Lock Gate = new();
     private static readonly HashSet<MemoryBudget> WithGarbage = [];
 
+    // 1 while the timer is set; 1 while something was let go that no collection has given back yet.
     private static int s_scheduled;
+    private static int s_due;
     private static long s_garbage;
     private static int s_collecting;
     private static int s_collections;
@@ -44,11 +49,19 @@ public static class MemoryReclaimer
 
     internal static void Idle(MemoryBudget budget)
     {
-        if (budget.TakePeak() < BurstBytes)
+        if (budget.TakePeak() >= BurstBytes)
         {
-            return;
+            CollectLater();
         }
+    }
 
+    // Taking the peak at each idle moment forgets it: a burst whose budget touched zero midway (a
+    // 1C loop that keeps up) has a second half whose peak alone is small. Its large arrays still
+    // ask for the collection here, so the end of the burst is never left uncollected (before, its
+    // last arrays stayed resident until the next burst).
+    private static void CollectLater()
+    {
+        Volatile.Write(ref s_due, 1);
         if (Interlocked.Exchange(ref s_scheduled, 1) == 0)
         {
             Timer.Change(Delay, Timeout.InfiniteTimeSpan);
@@ -70,6 +83,8 @@ public static class MemoryReclaimer
         {
             CollectGarbage();
         }
+
+        CollectLater();
     }
 
     /// <summary>Asks for a full collection on the pool, unless one is already under way.</summary>
@@ -96,7 +111,13 @@ public static class MemoryReclaimer
 
     private static void IdleCollection()
     {
+        // Cleared before the collection: whatever is let go during it sets the timer again.
         Volatile.Write(ref s_scheduled, 0);
+        if (Interlocked.Exchange(ref s_due, 0) == 0)
+        {
+            return;
+        }
+
         CollectAndCredit();
         Interlocked.Increment(ref s_collections);
     }

@@ -141,6 +141,25 @@ long long residentBytes() {
     return kb < 0 ? -1 : kb * 1024;
 }
 
+std::string largestMappings(long long minBytes) {
+    std::FILE* f = std::fopen("/proc/self/smaps", "r");
+    if (!f) return "(no /proc/self/smaps)";
+    std::string out, head;
+    char line[512];
+    long long kb = 0;
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long from = 0, to = 0;
+        if (std::sscanf(line, "%lx-%lx ", &from, &to) == 2) {
+            head = line;
+            if (!head.empty() && head.back() == '\n') head.pop_back();
+        } else if (std::sscanf(line, "Rss: %lld kB", &kb) == 1 && kb * 1024 >= minBytes) {
+            out += "\n  " + std::to_string(kb >> 10) + " MiB  " + head;
+        }
+    }
+    std::fclose(f);
+    return out.empty() ? "(none)" : out;
+}
+
 // ---- Server -------------------------------------------------------------------------------------
 CallResult Server::run(const std::string& iface, int port) {
     step("Запустить(\"" + iface + "\", " + std::to_string(port) + ")");

@@ -112,5 +112,7 @@ int closeCodeIn(const std::string& bytes);
 
 /// This process's resident memory (VmRSS), in bytes.
 long long residentBytes();
+// The mappings of this process with at least minBytes resident, one per line (for a failure's message).
+std::string largestMappings(long long minBytes);
 
 }  // namespace wstest
